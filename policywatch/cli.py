@@ -1,0 +1,486 @@
+"""The ``policywatch`` command line: a thin Typer layer over library functions.
+
+Every command calls functions you can import (store, crawl, ingest), so the
+CLI holds no logic of its own. Errors print one clear line and exit non-zero;
+``--debug`` shows the traceback instead. Every command's help ends with an
+example (a test checks it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from policywatch.config import Settings, get_settings
+from policywatch.crawl import CrawlSummary, crawl_source, select_sources
+from policywatch.errors import PolicyWatchError
+from policywatch.ingest import count_lines, ingest_file
+from policywatch.registry import load_sources
+from policywatch.store import connect, migrate, queries, session_scope
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(
+    help="PolicyWatch: what government has said about children's social care, and where "
+    "it contradicts itself.\n\nExample: policywatch demo",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="Create and migrate the store.\n\nExample: policywatch db upgrade")
+sources_app = typer.Typer(help="The configured sources.\n\nExample: policywatch sources list")
+documents_app = typer.Typer(
+    help="List, show and search stored documents.\n\nExample: policywatch documents list"
+)
+app.add_typer(db_app, name="db", no_args_is_help=True)
+app.add_typer(sources_app, name="sources", no_args_is_help=True)
+app.add_typer(documents_app, name="documents", no_args_is_help=True)
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """PolicyWatch command line.
+
+    Example: policywatch --verbose crawl
+    """
+    level = logging.INFO if verbose or debug else logging.WARNING
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+        force=True,
+    )
+    for noisy in ("scrapy", "twisted", "alembic", "httpx", "filelock"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PolicyWatchError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+
+
+# -- db --------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the store or migrate it to the newest schema (safe to repeat).
+
+    Example: POLICYWATCH_DATABASE_URL=postgresql+psycopg://me@localhost/pw policywatch db upgrade
+    """
+    settings = get_settings()
+    engine = connect(settings, upgrade=True)
+    console.print(
+        f"Store at revision [bold]{migrate.current_revision(engine)}[/]: "
+        f"{engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+# -- sources ---------------------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the sources in the sources file and what each reads.
+
+    Example: POLICYWATCH_SOURCES_FILE=my-sources.toml policywatch sources list
+    """
+    settings = get_settings()
+    table = Table(title=f"Sources ({settings.resolved_sources_file})")
+    for column in ("key", "kind", "base URL", "filters"):
+        table.add_column(column)
+    for source in load_sources(settings.resolved_sources_file):
+        filters = "; ".join(
+            f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in source.options.items()
+        )
+        table.add_row(source.key, source.kind, source.base_url or settings.govuk_base_url, filters)
+    console.print(table)
+
+
+# -- crawl and ingest ------------------------------------------------------
+
+
+def run_crawls(
+    settings: Settings,
+    *,
+    source_keys: list[str] | None = None,
+    base_url: str | None = None,
+    full: bool = False,
+    requests_per_second: float | None = None,
+) -> list[CrawlSummary]:
+    """Crawl the selected sources one after another with a progress bar per stage."""
+    engine = connect(settings, upgrade=True)
+    summaries: list[CrawlSummary] = []
+    with _progress() as progress:
+        for source in select_sources(settings, source_keys):
+            crawl_task = progress.add_task(f"crawl {source.key}", total=None)
+            ingest_task = progress.add_task(f"ingest {source.key}", total=None, visible=False)
+
+            def on_crawl(n: int, task: int = crawl_task) -> None:
+                progress.update(task, completed=n)
+
+            def on_ingest_start(total: int, task: int = ingest_task) -> None:
+                progress.update(task, total=total, visible=True)
+
+            def on_ingest_line(task: int = ingest_task) -> None:
+                progress.advance(task)
+
+            summary = crawl_source(
+                settings,
+                engine,
+                source,
+                base_url=base_url,
+                full=full,
+                requests_per_second=requests_per_second,
+                on_crawl_progress=on_crawl,
+                on_ingest_start=on_ingest_start,
+                on_ingest_line=on_ingest_line,
+            )
+            progress.update(crawl_task, total=summary.report.seen, completed=summary.report.seen)
+            summaries.append(summary)
+    return summaries
+
+
+def print_crawl_summaries(summaries: list[CrawlSummary]) -> None:
+    table = Table(title="Crawl runs")
+    for column in ("source", "status", "items", "new", "new versions", "unchanged", "errors"):
+        table.add_column(column, justify="right" if column not in {"source", "status"} else "left")
+    for s in summaries:
+        counts = s.report.run_counts()
+        table.add_row(
+            s.source_key,
+            s.status,
+            str(counts["items_seen"]),
+            str(counts["items_new"]),
+            str(counts["items_new_version"]),
+            str(counts["items_unchanged"]),
+            str(counts["items_rejected"]),
+        )
+    console.print(table)
+    for s in summaries:
+        if s.report.error_summary():
+            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s.report.error_summary().items()))
+            console.print(f"  {s.source_key} problems: {reasons}")
+        if s.message:
+            console.print(f"  [red]{s.source_key}: {s.message}[/]")
+
+
+@app.command()
+def crawl(
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Crawl only this source key (repeatable)."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Point every selected source at this base URL (e.g. a fixture site)."),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore earlier runs and re-read everything.")
+    ] = False,
+) -> None:
+    """Crawl the configured sources and store what is new (incremental by default).
+
+    Example: policywatch crawl --source govuk-childrens-social-care
+    """
+    summaries = run_crawls(get_settings(), source_keys=source, base_url=base_url, full=full)
+    print_crawl_summaries(summaries)
+    if any(s.status == "failed" for s in summaries):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A raw JSONL file written by a crawl.")],
+    source: Annotated[str, typer.Option(help="Source key to record the items under.")] = "replay",
+) -> None:
+    """Replay a raw crawl file into the store (idempotent: nothing is stored twice).
+
+    Example: policywatch ingest data/raw/govuk-childrens-social-care/20250101T000000Z-run1.jsonl
+    """
+    if not path.exists():
+        raise PolicyWatchError(f"no such file: {path}")
+    engine = connect(get_settings(), upgrade=True)
+    with _progress() as progress, session_scope(engine) as session:
+        task = progress.add_task(f"ingest {path.name}", total=count_lines(path))
+        report = ingest_file(
+            session, path=path, source_key=source, on_line=lambda: progress.advance(task)
+        )
+    counts = report.run_counts()
+    console.print(
+        f"{counts['items_seen']} items: {counts['items_new']} new, "
+        f"{counts['items_new_version']} new versions, {counts['items_unchanged']} unchanged, "
+        f"{counts['items_rejected']} rejected"
+    )
+    for reason, n in sorted(report.error_summary().items()):
+        console.print(f"  {reason}: {n}")
+
+
+# -- documents -------------------------------------------------------------
+
+
+def _fmt_date(value: datetime | None) -> str:
+    return value.date().isoformat() if value else "—"
+
+
+@documents_app.command("list")
+def documents_list(
+    publisher: Annotated[str | None, typer.Option(help="Publisher slug, e.g. ofsted.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only published on or after YYYY-MM-DD.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many to show.")] = 25,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
+) -> None:
+    """List stored documents, newest first.
+
+    Example: policywatch documents list --publisher department-for-education --since 2023-01-01
+    """
+    engine = connect(get_settings())
+    with session_scope(engine) as session:
+        rows = queries.list_documents(session, publisher=publisher, since=_date(since), limit=limit)
+    if as_json:
+        for row in rows:
+            console.print_json(json.dumps(row.__dict__, default=str))
+        return
+    table = Table(title=f"{len(rows)} documents")
+    for column in ("id", "published", "publisher", "type", "v", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            _fmt_date(row.first_published_at),
+            row.publisher or "—",
+            row.document_type,
+            str(row.latest_version),
+            row.title,
+        )
+    console.print(table)
+
+
+@documents_app.command("show")
+def documents_show(
+    ref: Annotated[str, typer.Argument(help="Document id or canonical URL.")],
+    versions: Annotated[bool, typer.Option(help="Show every version's change note.")] = True,
+    body: Annotated[bool, typer.Option(help="Print the latest body text.")] = True,
+) -> None:
+    """Show one document: metadata, versions and body.
+
+    Example: policywatch documents show 12
+    """
+    engine = connect(get_settings())
+    with session_scope(engine) as session:
+        document = queries.get_document(session, ref=ref)
+        if document is None:
+            raise PolicyWatchError(f"no document {ref!r} (try `policywatch documents list`)")
+        history = queries.document_versions(session, document_id=document.id)  # type: ignore[arg-type]
+        publishers = queries.document_publishers(session, document_id=document.id)  # type: ignore[arg-type]
+    console.print(f"[bold]{document.title}[/]")
+    console.print(f"{document.canonical_url}")
+    console.print(
+        f"{document.document_type} · published {_fmt_date(document.first_published_at)} · "
+        f"updated {_fmt_date(document.public_updated_at)} · "
+        f"by {', '.join(p.title for p in publishers) or 'unknown'}"
+    )
+    if document.withdrawn_at:
+        console.print(f"[red]Withdrawn {_fmt_date(document.withdrawn_at)}[/]")
+    if versions:
+        for version in history:
+            note = version.change_note or ""
+            console.print(f"  v{version.version_no} {_fmt_date(version.published_at)} {note}")
+    if body and history:
+        console.print()
+        console.print(history[-1].body_text, markup=False, highlight=False)
+
+
+@documents_app.command("search")
+def documents_search(
+    query: Annotated[str, typer.Argument(help='Words, "quoted phrases", -excluded words.')],
+    limit: Annotated[int, typer.Option(min=1, help="How many results.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
+) -> None:
+    """Full-text search over titles and bodies, best match first.
+
+    Example: policywatch documents search '"children\'s homes" capital -scotland'
+    """
+    engine = connect(get_settings())
+    with session_scope(engine) as session:
+        hits = queries.search_documents(session, query=query, limit=limit)
+    if as_json:
+        for hit in hits:
+            console.print_json(json.dumps(hit.__dict__, default=str))
+        return
+    if not hits:
+        console.print(f"No documents match {query!r}.")
+        return
+    for hit in hits:
+        console.print(
+            f"[bold]{hit.document_id}[/] {_fmt_date(hit.first_published_at)} "
+            f"{hit.publisher or '—'}  [bold]{hit.title}[/]  ({hit.score:.2f})"
+        )
+        console.print(f"    {hit.snippet}", markup=False, highlight=False)
+
+
+# -- status ----------------------------------------------------------------
+
+
+@app.command()
+def status() -> None:
+    """What the store holds, the latest crawl runs and items that could not be stored.
+
+    Example: POLICYWATCH_DATA_DIR=/tmp/pw policywatch status
+    """
+    settings = get_settings()
+    engine = connect(settings)
+    with session_scope(engine) as session:
+        counts = queries.store_counts(session)
+        runs = queries.recent_crawl_runs(session, limit=5)
+        errors = queries.ingest_errors(session, limit=5)
+    console.print(f"Store: {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"Data directory: {settings.data_dir.resolve()}")
+    console.print(
+        f"{counts.documents} documents, {counts.versions} versions, "
+        f"{counts.publishers} publishers, {counts.crawl_runs} crawl runs, "
+        f"{counts.ingest_errors} items that could not be stored"
+    )
+    if runs:
+        table = Table(title="Latest crawl runs")
+        for column in ("run", "source", "started", "status", "seen", "new", "errors"):
+            table.add_column(column)
+        for run in runs:
+            table.add_row(
+                str(run.id),
+                run.source_key,
+                run.started_at.strftime("%Y-%m-%d %H:%M"),
+                run.status,
+                str(run.items_seen),
+                str(run.items_new + run.items_new_version),
+                str(run.items_rejected),
+            )
+        console.print(table)
+    for error in errors:
+        console.print(f"  error: {error.reason} ({error.raw_path}:{error.line_no}) {error.detail}")
+
+
+# -- demo ------------------------------------------------------------------
+
+#: crawl rate for the local fixture site (requests per second)
+LOCAL_RATE = 100.0
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Do not serve the dashboard afterwards.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for the local fixture site (0: any free).")] = 0,
+) -> None:
+    """Crawl the offline demo corpus from a local fixture site and store it.
+
+    Starts the fixture site on 127.0.0.1, crawls it with the real spiders into
+    the configured store (SQLite under ./data by default) and prints a summary.
+    Running it again adds nothing new.
+
+    Example: policywatch demo --no-serve
+    """
+    from policywatch.fixture_site.server import FixtureSite  # demo-only dependency
+
+    settings = get_settings()
+    with FixtureSite(port=port) as site:
+        console.print(f"Fixture site serving the demo corpus at {site.base_url}")
+        # the fixture site is ours and on this machine: no need for GOV.UK politeness
+        summaries = run_crawls(settings, base_url=site.base_url, requests_per_second=LOCAL_RATE)
+    print_crawl_summaries(summaries)
+    engine = connect(settings)
+    with session_scope(engine) as session:
+        counts = queries.store_counts(session)
+        per_publisher = queries.documents_per_publisher(session)
+    console.print(
+        f"\nThe store holds {counts.documents} documents ({counts.versions} versions) "
+        f"from {len(per_publisher)} publishers:"
+    )
+    for slug, n in per_publisher:
+        console.print(f"  {n:4d}  {slug}")
+    console.print(f"\nData: {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"Raw crawl files: {settings.raw_dir.resolve()}")
+    console.print("Next: policywatch documents list | policywatch documents search 'kinship'")
+    if not no_serve:
+        console.print("(The dashboard is not built yet; nothing to serve.)")
+    if any(s.status == "failed" for s in summaries):
+        raise typer.Exit(1)
+
+
+# -- entry point -----------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, turning errors into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="policywatch", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        return 130
+    except PolicyWatchError as exc:
+        if debug:
+            raise
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        err_console.print(
+            f"[red]error:[/] {type(exc).__name__}: {exc} (run with --debug for details)",
+            highlight=False,
+        )
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

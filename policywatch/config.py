@@ -1,0 +1,91 @@
+"""One ``Settings`` object for the whole project.
+
+Every tunable comes from a ``POLICYWATCH_*`` environment variable or a ``.env``
+file, read here and nowhere else, so a deployment is described by its
+environment alone and tests can point a run somewhere else by setting two
+variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The real GOV.UK; tests and the demo point crawls at the fixture site instead.
+GOVUK_BASE_URL = "https://www.gov.uk"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from ``POLICYWATCH_*`` variables and ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYWATCH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Where the SQLite database, raw crawl files and exports live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the store. Default: SQLite at <data_dir>/policywatch.db. "
+            "PostgreSQL: postgresql+psycopg://user@host:5432/dbname"
+        ),
+    )
+    sources_file: Path | None = Field(
+        default=None,
+        description="TOML file listing the sources to crawl. Default: the packaged sources.toml.",
+    )
+    user_agent: str = Field(
+        default="PolicyWatch/0.1 (public-interest policy monitoring)",
+        description="User-Agent sent with every crawl request.",
+    )
+    contact: str = Field(
+        default="policywatch@example.org",
+        description="Contact address appended to the User-Agent so site owners can reach us.",
+    )
+    govuk_base_url: str = Field(
+        default=GOVUK_BASE_URL,
+        description="Base URL for GOV.UK sources whose sources.toml entry names no base_url.",
+    )
+    requests_per_second: float = Field(
+        default=2.0,
+        gt=0,
+        le=10,
+        description="Per-site crawl rate ceiling; GOV.UK documents 10 req/s, we stay well under.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'policywatch.db').resolve()}"
+
+    @property
+    def raw_dir(self) -> Path:
+        """Folder of immutable raw JSONL files, one per crawl run."""
+        return self.data_dir / "raw"
+
+    @property
+    def full_user_agent(self) -> str:
+        """User-Agent with the contact address, as polite crawlers send it."""
+        return f"{self.user_agent} (+mailto:{self.contact})"
+
+    @property
+    def resolved_sources_file(self) -> Path:
+        """The sources file in use: the configured one or the packaged default."""
+        if self.sources_file is not None:
+            return self.sources_file
+        return Path(__file__).with_name("sources.toml")
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh (cheap), so tests that change the environment see it."""
+    return Settings()

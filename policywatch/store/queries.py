@@ -1,0 +1,290 @@
+"""Read queries shared by the CLI, the dashboard and the exports.
+
+Search is the one place the two backends differ: SQLite uses its FTS5 table
+with BM25 ranking, PostgreSQL its tsvector column with ``ts_rank_cd``. Both
+take the same user query syntax (words, "quoted phrases", -excluded words) and
+return the same :class:`SearchHit` rows, ranked best first, so callers never
+ask which database they are on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from policywatch.store.tables import (
+    CrawlRun,
+    Document,
+    DocumentPublisher,
+    DocumentVersion,
+    IngestError,
+    Publisher,
+)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document with its primary publisher, as lists show it."""
+
+    id: int
+    title: str
+    publisher: str | None
+    document_type: str
+    first_published_at: datetime | None
+    public_updated_at: datetime | None
+    latest_version: int
+    canonical_url: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    title: str
+    publisher: str | None
+    first_published_at: datetime | None
+    score: float
+    snippet: str
+
+
+def _row(document: Document, publisher_slug: str | None) -> DocumentRow:
+    return DocumentRow(
+        id=document.id,  # type: ignore[arg-type]
+        title=document.title,
+        publisher=publisher_slug,
+        document_type=document.document_type,
+        first_published_at=document.first_published_at,
+        public_updated_at=document.public_updated_at,
+        latest_version=document.latest_version,
+        canonical_url=document.canonical_url,
+    )
+
+
+def list_documents(
+    session: Session,
+    *,
+    publisher: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[DocumentRow]:
+    """Documents newest first, optionally by one publisher (primary or co-publisher)."""
+    query = select(Document, Publisher.slug).join(
+        Publisher, col(Document.publisher_id) == col(Publisher.id), isouter=True
+    )
+    if publisher:
+        co_published = (
+            select(DocumentPublisher.document_id)
+            .join(Publisher, col(DocumentPublisher.publisher_id) == col(Publisher.id))
+            .where(Publisher.slug == publisher)
+        )
+        query = query.where(col(Document.id).in_(co_published))
+    if since:
+        query = query.where(col(Document.first_published_at) >= since)
+    query = (
+        query.order_by(col(Document.first_published_at).desc().nulls_last(), col(Document.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_row(document, slug) for document, slug in session.exec(query).all()]
+
+
+def get_document(session: Session, *, ref: str | int) -> Document | None:
+    """A document by numeric id or by canonical URL."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        return session.get(Document, int(ref))
+    return session.exec(select(Document).where(Document.canonical_url == ref)).first()
+
+
+def document_versions(session: Session, *, document_id: int) -> list[DocumentVersion]:
+    """Every version of a document, oldest first."""
+    return list(
+        session.exec(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document_id)
+            .order_by(col(DocumentVersion.version_no))
+        ).all()
+    )
+
+
+def document_publishers(session: Session, *, document_id: int) -> list[Publisher]:
+    """All publishers of a document, primary first."""
+    document = session.get(Document, document_id)
+    rows = session.exec(
+        select(Publisher)
+        .join(DocumentPublisher, col(DocumentPublisher.publisher_id) == col(Publisher.id))
+        .where(DocumentPublisher.document_id == document_id)
+    ).all()
+    primary = document.publisher_id if document else None
+    return sorted(rows, key=lambda p: (p.id != primary, p.slug))
+
+
+# -- search ----------------------------------------------------------------
+
+_TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\w+)', re.UNICODE)
+
+
+def parse_query(query: str) -> tuple[list[str], list[str]]:
+    """Split a user query into required and excluded terms (phrases kept whole)."""
+    required: list[str] = []
+    excluded: list[str] = []
+    for neg_phrase, phrase, neg_word, word in _TERM.findall(query):
+        term = " ".join(re.findall(r"\w+", phrase)) if phrase else word
+        if not term:
+            continue
+        (excluded if (neg_phrase or neg_word) else required).append(term)
+    return required, excluded
+
+
+def to_fts5_query(query: str) -> str | None:
+    """Translate a user query into FTS5 syntax, quoting every term so none is an operator."""
+    required, excluded = parse_query(query)
+    if not required:
+        return None
+    positive = " AND ".join(f'"{term}"' for term in required)
+    if excluded:
+        negative = " OR ".join(f'"{term}"' for term in excluded)
+        return f"({positive}) NOT ({negative})"
+    return positive
+
+
+def search_documents(session: Session, *, query: str, limit: int = 20) -> list[SearchHit]:
+    """Full-text search over titles and latest bodies, best match first."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _search_sqlite(session, query=query, limit=limit)
+    return _search_postgres(session, query=query, limit=limit)
+
+
+def _search_sqlite(session: Session, *, query: str, limit: int) -> list[SearchHit]:
+    fts_query = to_fts5_query(query)
+    if fts_query is None:
+        return []
+    # bm25 is "lower is better"; weights make a title match count ten body matches.
+    statement = text(
+        """
+        SELECT d.id, d.title, p.slug, d.first_published_at,
+               -bm25(document_fts, 10.0, 1.0) AS score,
+               snippet(document_fts, 1, '[', ']', '…', 16) AS snippet
+        FROM document_fts
+        JOIN document d ON d.id = document_fts.rowid
+        LEFT JOIN publisher p ON p.id = d.publisher_id
+        WHERE document_fts MATCH :query
+        ORDER BY score DESC, d.id
+        LIMIT :limit
+        """
+    )
+    rows = session.execute(statement, {"query": fts_query, "limit": limit}).all()
+    return [_hit(row) for row in rows]
+
+
+def _search_postgres(session: Session, *, query: str, limit: int) -> list[SearchHit]:
+    required, excluded = parse_query(query)
+    if not required:
+        return []
+    websearch = " ".join(
+        [f'"{t}"' if " " in t else t for t in required]
+        + [f'-"{t}"' if " " in t else f"-{t}" for t in excluded]
+    )
+    statement = text(
+        """
+        SELECT d.id, d.title, p.slug, d.first_published_at,
+               ts_rank_cd(v.search_vector, q) AS score,
+               ts_headline('english', v.body_text, q,
+                           'StartSel=[, StopSel=], MaxWords=20, MinWords=8') AS snippet
+        FROM documentversion v
+        JOIN document d ON d.id = v.document_id AND v.version_no = d.latest_version
+        LEFT JOIN publisher p ON p.id = d.publisher_id,
+             websearch_to_tsquery('english', :query) AS q
+        WHERE v.search_vector @@ q
+        ORDER BY score DESC, d.id
+        LIMIT :limit
+        """
+    )
+    rows = session.execute(statement, {"query": websearch, "limit": limit}).all()
+    return [_hit(row) for row in rows]
+
+
+def _hit(row: tuple) -> SearchHit:  # type: ignore[type-arg]
+    document_id, title, publisher, first_published_at, score, snippet = row
+    if isinstance(first_published_at, str):  # raw SQL on SQLite skips the column type
+        first_published_at = datetime.fromisoformat(first_published_at)
+    return SearchHit(
+        document_id=document_id,
+        title=title,
+        publisher=publisher,
+        first_published_at=first_published_at,
+        score=float(score),
+        snippet=snippet or "",
+    )
+
+
+# -- status ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    documents: int
+    versions: int
+    publishers: int
+    crawl_runs: int
+    ingest_errors: int
+
+
+def store_counts(session: Session) -> StoreCounts:
+    """How much the store holds, for ``status`` and the demo summary."""
+
+    def count(model: type) -> int:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+    return StoreCounts(
+        documents=count(Document),
+        versions=count(DocumentVersion),
+        publishers=count(Publisher),
+        crawl_runs=count(CrawlRun),
+        ingest_errors=count(IngestError),
+    )
+
+
+def documents_per_publisher(session: Session) -> list[tuple[str, int]]:
+    """Document counts by primary publisher, largest first."""
+    rows = session.exec(
+        select(Publisher.slug, func.count(col(Document.id)))
+        .join(Document, col(Document.publisher_id) == col(Publisher.id))
+        .group_by(Publisher.slug)
+        .order_by(func.count(col(Document.id)).desc(), Publisher.slug)
+    ).all()
+    return [(slug, int(n)) for slug, n in rows]
+
+
+def recent_crawl_runs(session: Session, *, limit: int = 10) -> list[CrawlRun]:
+    """The latest crawl runs, newest first."""
+    return list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)).all())
+
+
+def last_successful_run(session: Session, *, source_key: str) -> CrawlRun | None:
+    """The newest finished crawl of a source that was not a failure, for incremental crawls."""
+    return session.exec(
+        select(CrawlRun)
+        .where(
+            CrawlRun.source_key == source_key,
+            col(CrawlRun.status).in_(["succeeded", "partial"]),
+        )
+        .order_by(col(CrawlRun.id).desc())
+    ).first()
+
+
+def newest_public_update(session: Session, *, source_key: str) -> datetime | None:
+    """The latest publisher-side update time among a source's documents."""
+    return session.exec(
+        select(func.max(Document.public_updated_at)).where(Document.source_key == source_key)
+    ).one()
+
+
+def ingest_errors(session: Session, *, limit: int = 50) -> list[IngestError]:
+    """Items that could not be stored, newest first."""
+    return list(
+        session.exec(select(IngestError).order_by(col(IngestError.id).desc()).limit(limit)).all()
+    )

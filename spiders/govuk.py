@@ -1,0 +1,244 @@
+"""GOV.UK: discover with the Search API, read each hit from the Content API.
+
+The Search API finds what is new (filtered by organisation, document type or
+supergroup, newest first, ``filter_public_timestamp=from:`` for incremental
+runs, paged with ``start``/``count``); the Content API gives the full item
+with body, change history, organisations and taxons. Callbacks are pure:
+response in, requests and items out. The conversion of a content item into an
+:class:`AnnouncementItem` is a plain function so it can be tested without
+Scrapy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.items import AnnouncementItem, CrawlErrorItem
+from spiders.text import html_to_text, load_json
+
+SEARCH_FIELDS = [
+    "title",
+    "link",
+    "description",
+    "public_timestamp",
+    "content_store_document_type",
+    "content_id",
+]
+
+
+def search_url(
+    base_url: str,
+    *,
+    organisations: list[str],
+    document_types: list[str],
+    supergroups: list[str],
+    since: date | None,
+    start: int,
+    count: int,
+) -> str:
+    """A Search API URL, always ordered newest first so paging is stable."""
+    params: list[tuple[str, str]] = [("filter_organisations", o) for o in organisations]
+    params += [("filter_content_store_document_type", t) for t in document_types]
+    params += [("filter_content_purpose_supergroup", g) for g in supergroups]
+    if since is not None:
+        params.append(("filter_public_timestamp", f"from:{since.isoformat()}"))
+    params += [
+        ("order", "-public_timestamp"),
+        ("count", str(count)),
+        ("start", str(start)),
+        ("fields", ",".join(SEARCH_FIELDS)),
+    ]
+    return f"{base_url.rstrip('/')}/api/search.json?{urlencode(params)}"
+
+
+def _organisation(link: dict[str, Any]) -> dict[str, Any]:
+    base_path = link.get("base_path") or ""
+    slug = base_path.rsplit("/", 1)[-1] if base_path else link.get("slug", "")
+    return {
+        "slug": slug,
+        "title": link.get("title", slug),
+        "acronym": (link.get("details") or {}).get("acronym") or link.get("acronym"),
+        "content_id": link.get("content_id"),
+    }
+
+
+def _taxon(link: dict[str, Any]) -> dict[str, Any]:
+    """A taxon with the chain of its ancestors (GOV.UK nests them as parent_taxons)."""
+    ancestors: list[str] = []
+    parents = (link.get("links") or {}).get("parent_taxons") or []
+    while parents:
+        parent = parents[0]
+        ancestors.append(parent.get("base_path", ""))
+        parents = (parent.get("links") or {}).get("parent_taxons") or []
+    return {
+        "content_id": link.get("content_id"),
+        "base_path": link.get("base_path"),
+        "title": link.get("title"),
+        "ancestors": ancestors,
+    }
+
+
+def content_item_to_announcement(
+    data: dict[str, Any], *, source_key: str, web_base_url: str, api_url: str, fetched_at: str
+) -> AnnouncementItem:
+    """Map a GOV.UK content item to an announcement (pure; tested directly)."""
+    details = data.get("details") or {}
+    links = data.get("links") or {}
+    organisations = [
+        _organisation(o)
+        for o in (links.get("primary_publishing_organisation") or [])
+        + (links.get("organisations") or [])
+    ]
+    unique_orgs = list({o["slug"]: o for o in reversed(organisations) if o["slug"]}.values())[::-1]
+    body_html = details.get("body") or ""
+    if isinstance(body_html, list):  # multi-part bodies: [{content_type, content}]
+        body_html = next((p.get("content", "") for p in body_html if "html" in str(p)), "")
+    government = details.get("government") or {}
+    withdrawn = data.get("withdrawn_notice") or {}
+    base_path = data.get("base_path") or ""
+    return AnnouncementItem(
+        source_key=source_key,
+        url=f"{web_base_url.rstrip('/')}{base_path}",
+        api_url=api_url,
+        external_id=data.get("content_id"),
+        title=(data.get("title") or "").strip(),
+        description=(data.get("description") or "").strip(),
+        document_type=data.get("document_type") or "",
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        organisations=unique_orgs,
+        first_published_at=data.get("first_published_at"),
+        public_updated_at=data.get("public_updated_at"),
+        change_history=list(details.get("change_history") or []),
+        taxons=[_taxon(t) for t in links.get("taxons") or []],
+        attachments=[
+            {k: a.get(k) for k in ("title", "url", "filename", "content_type", "file_size")}
+            for a in details.get("attachments") or []
+        ],
+        government=government.get("title"),
+        political=details.get("political"),
+        withdrawn_at=withdrawn.get("withdrawn_at"),
+        withdrawn_explanation=withdrawn.get("explanation"),
+        fetched_at=fetched_at,
+    )
+
+
+class GovukSearchSpider(scrapy.Spider):
+    """Crawl one GOV.UK source: a Search API filter plus a Content API fetch per hit."""
+
+    name = "govuk_search"
+
+    def __init__(
+        self,
+        source_key: str = "govuk",
+        base_url: str = "https://www.gov.uk",
+        organisations: str | list[str] = "",
+        document_types: str | list[str] = "",
+        content_purpose_supergroups: str | list[str] = "",
+        since: str | None = None,
+        page_size: int | str = 100,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source_key = source_key
+        self.base_url = base_url.rstrip("/")
+        self.organisations = _as_list(organisations)
+        self.document_types = _as_list(document_types)
+        self.supergroups = _as_list(content_purpose_supergroups)
+        self.since = date.fromisoformat(since[:10]) if since else None
+        self.page_size = int(page_size)
+
+    def search_page(self, start: int) -> str:
+        return search_url(
+            self.base_url,
+            organisations=self.organisations,
+            document_types=self.document_types,
+            supergroups=self.supergroups,
+            since=self.since,
+            start=start,
+            count=self.page_size,
+        )
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(
+            self.search_page(0), callback=self.parse_search, cb_kwargs={"start": 0}
+        )
+
+    def parse_search(self, response: Response, start: int) -> Iterator[Any]:
+        """One page of search results: a content request per hit, then the next page."""
+        if response.status != 200:
+            yield self._error(response, "search_http_error", f"HTTP {response.status}")
+            return
+        try:
+            data, _warning = load_json(response.body, _charset(response))
+        except ValueError as exc:
+            yield self._error(response, "malformed_search_response", str(exc))
+            return
+        results = data.get("results") or []
+        for result in results:
+            link = result.get("link") or ""
+            if not link.startswith("/"):
+                continue  # external links point off GOV.UK; nothing to fetch from the Content API
+            yield scrapy.Request(f"{self.base_url}/api/content{link}", callback=self.parse_content)
+        total = int(data.get("total") or 0)
+        next_start = start + len(results)
+        if results and next_start < total:
+            yield scrapy.Request(
+                self.search_page(next_start),
+                callback=self.parse_search,
+                cb_kwargs={"start": next_start},
+            )
+
+    def parse_content(self, response: Response) -> Iterator[Any]:
+        """One content item: an announcement, or an error record saying why not."""
+        if response.status != 200:
+            yield self._error(response, "content_http_error", f"HTTP {response.status}")
+            return
+        try:
+            data, warning = load_json(response.body, _charset(response))
+        except ValueError as exc:
+            yield self._error(response, "malformed_content_item", str(exc))
+            return
+        if not isinstance(data, dict) or not data.get("base_path"):
+            yield self._error(response, "malformed_content_item", "no base_path in content item")
+            return
+        item = content_item_to_announcement(
+            data,
+            source_key=self.source_key,
+            web_base_url=self.base_url,
+            api_url=response.url,
+            fetched_at=datetime.now(UTC).isoformat(),
+        )
+        if warning:
+            item.warnings.append(warning)
+        yield item
+
+    def _error(self, response: Response, reason: str, detail: str) -> CrawlErrorItem:
+        self.logger.warning("%s at %s: %s", reason, response.url, detail)
+        self.crawler.stats.inc_value(f"policywatch/errors/{reason}")
+        return CrawlErrorItem(
+            source_key=self.source_key,
+            url=response.url,
+            reason=reason,
+            detail=detail,
+            status=response.status,
+        )
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _charset(response: Response) -> str | None:
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if "charset=" in content_type:
+        return content_type.split("charset=", 1)[1].split(";")[0].strip()
+    return None

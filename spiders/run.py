@@ -1,0 +1,86 @@
+"""Run one spider for one source in this process: ``python -m spiders.run``.
+
+PolicyWatch starts this module as a subprocess per crawl because Scrapy's
+Twisted reactor cannot be restarted inside one Python process. It writes the
+items to the raw JSONL path it is given and a small JSON file of Scrapy's
+stats beside it, which the parent reads for its run summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from spiders import settings as default_settings
+from spiders.govuk import GovukSearchSpider
+
+#: source kind (sources.toml ``kind``) -> spider class
+SPIDERS: dict[str, type] = {
+    "govuk_search": GovukSearchSpider,
+}
+
+
+def stats_path(raw_path: Path) -> Path:
+    """Where the stats of the crawl writing ``raw_path`` go."""
+    return raw_path.with_name(raw_path.name + ".stats.json")
+
+
+def build_settings(*, raw_path: Path, user_agent: str, requests_per_second: float) -> Settings:
+    settings = Settings()
+    settings.setmodule(default_settings, priority="project")
+    settings.set("POLICYWATCH_RAW_PATH", str(raw_path), priority="cmdline")
+    settings.set("USER_AGENT", user_agent, priority="cmdline")
+    delay = 1.0 / requests_per_second
+    settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
+    settings.set("AUTOTHROTTLE_START_DELAY", delay, priority="cmdline")
+    return settings
+
+
+def spider_arguments(source: dict[str, Any], *, base_url: str, since: str | None) -> dict[str, Any]:
+    """The keyword arguments a source's spider takes, from its sources.toml entry."""
+    arguments = {k: v for k, v in source.items() if k not in {"kind", "title", "key", "base_url"}}
+    arguments.update(source_key=source["key"], base_url=base_url)
+    if since:
+        arguments["since"] = since
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source-json", required=True, help="the sources.toml entry as JSON")
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--output", required=True, type=Path, help="raw JSONL path")
+    parser.add_argument("--since", default=None, help="ISO date for incremental crawls")
+    parser.add_argument("--user-agent", default="PolicyWatch/0.1")
+    parser.add_argument("--requests-per-second", type=float, default=2.0)
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+
+    source = json.loads(args.source_json)
+    spider_cls = SPIDERS.get(source["kind"])
+    if spider_cls is None:
+        sys.stderr.write(f"no spider for source kind {source['kind']!r}\n")
+        return 2
+    settings = build_settings(
+        raw_path=args.output,
+        user_agent=args.user_agent,
+        requests_per_second=args.requests_per_second,
+    )
+    settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **spider_arguments(source, base_url=args.base_url, since=args.since))
+    process.start()
+    stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
+    stats_path(args.output).write_text(json.dumps(stats, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Scrapy settings shared by every PolicyWatch spider: polite, patient, replayable.
+
+GOV.UK documents a limit of 10 requests per second per client; we default to
+2 per second per site with AutoThrottle on top, obey robots.txt (Scrapy's
+default parser, Protego, understands the wildcards GOV.UK's file uses) and
+retry 429 and 5xx responses with Scrapy's retry middleware.
+"""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Let the spider see 4xx/5xx that survived the retries, to record them as errors.
+HTTPERROR_ALLOW_ALL = True
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.RawJsonlPipeline": 800,
+}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
