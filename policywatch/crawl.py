@@ -67,13 +67,19 @@ def select_sources(settings: Settings, keys: list[str] | None = None) -> list[So
 
 
 def incremental_since(session: Session, *, source_key: str) -> datetime | None:
-    """Where an incremental crawl starts: just before the newest update we already hold.
+    """Where an incremental crawl starts (None: read everything).
 
-    Using the publisher's own timestamps (not our crawl times) means a source
-    whose clock or backlog differs from ours still gets everything new.
+    After a clean run: just before the newest update we already hold. Using
+    the publisher's own timestamps (not our crawl times) means a source whose
+    clock or backlog differs from ours still gets everything new. After a run
+    that failed or lost items: the same window again, so the re-run finishes
+    the job (upserts make the repeats free).
     """
-    if queries.last_successful_run(session, source_key=source_key) is None:
+    last = queries.last_finished_run(session, source_key=source_key)
+    if last is None:
         return None
+    if last.status != "succeeded":
+        return last.since
     newest = queries.newest_public_update(session, source_key=source_key)
     return newest - INCREMENTAL_OVERLAP if newest else None
 

@@ -9,6 +9,7 @@ the item carries a warning, rather than being dropped.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import lxml.html
@@ -17,6 +18,9 @@ BLOCK_TAGS = {
     "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "pre", "section", "article", "table", "ul", "ol", "br", "dt", "dd",
 }  # fmt: skip
+
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 def decode_bytes(body: bytes, declared: str | None = "utf-8") -> tuple[str, str | None]:
@@ -46,6 +50,11 @@ def load_json(body: bytes, declared: str | None = "utf-8") -> tuple[Any, str | N
     return json.loads(text), warning
 
 
+def _collapse(value: str | None) -> str | None:
+    """Whitespace runs (source line breaks included) become one space, as browsers do."""
+    return None if value is None else _WHITESPACE.sub(" ", value)
+
+
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment, one line per block, whitespace tidied."""
     if not html or not html.strip():
@@ -56,6 +65,9 @@ def html_to_text(html: str) -> str:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
+        # source line breaks are just spaces in HTML; only blocks start new lines
+        element.text = _collapse(element.text)
+        element.tail = _collapse(element.tail)
         if element.tag in {"td", "th"}:
             element.tail = " " + (element.tail or "")
         elif element.tag in BLOCK_TAGS:

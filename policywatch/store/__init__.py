@@ -39,7 +39,6 @@ def connect(settings: Settings, *, upgrade: bool = False) -> Engine:
     except Exception as exc:  # connection refused, bad URL, permissions...
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise PolicyWatchError(
-            f"cannot open the store at {engine.url.render_as_string(hide_password=True)}: "
-            f"{reason}"
+            f"cannot open the store at {engine.url.render_as_string(hide_password=True)}: {reason}"
         ) from exc
     return engine

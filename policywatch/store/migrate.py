@@ -18,6 +18,18 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
+#: Full-text search structures made by raw SQL in migrations, not by SQLModel.
+SEARCH_ONLY_NAMES = {"document_fts", "search_vector", "ix_documentversion_search_vector"}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave full-text search structures out of schema comparisons (autogenerate, tests)."""
+    if name is None:
+        return True
+    return not (name in SEARCH_ONLY_NAMES or name.startswith("document_fts"))
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the packaged migrations and ``url``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -184,26 +184,31 @@ def _search_postgres(session: Session, *, query: str, limit: int) -> list[Search
     required, excluded = parse_query(query)
     if not required:
         return []
-    websearch = " ".join(
-        [f'"{t}"' if " " in t else t for t in required]
-        + [f'-"{t}"' if " " in t else f"-{t}" for t in excluded]
-    )
+    # One phraseto_tsquery per term, combined with && and && !!: the same
+    # meaning as the FTS5 query, and user text is only ever a bound parameter.
+    params: dict[str, object] = {"limit": limit}
+    parts: list[str] = []
+    for prefix, terms, op in (("r", required, ""), ("x", excluded, "!!")):
+        for index, term in enumerate(terms):
+            params[f"{prefix}{index}"] = term
+            parts.append(f"{op}phraseto_tsquery('english', :{prefix}{index})")
+    tsquery = " && ".join(parts)
     statement = text(
-        """
+        f"""
         SELECT d.id, d.title, p.slug, d.first_published_at,
-               ts_rank_cd(v.search_vector, q) AS score,
-               ts_headline('english', v.body_text, q,
+               ts_rank_cd(v.search_vector, search.q) AS score,
+               ts_headline('english', v.body_text, search.q,
                            'StartSel=[, StopSel=], MaxWords=20, MinWords=8') AS snippet
         FROM documentversion v
         JOIN document d ON d.id = v.document_id AND v.version_no = d.latest_version
-        LEFT JOIN publisher p ON p.id = d.publisher_id,
-             websearch_to_tsquery('english', :query) AS q
-        WHERE v.search_vector @@ q
+        LEFT JOIN publisher p ON p.id = d.publisher_id
+        CROSS JOIN (SELECT {tsquery} AS q) AS search
+        WHERE v.search_vector @@ search.q
         ORDER BY score DESC, d.id
         LIMIT :limit
         """
     )
-    rows = session.execute(statement, {"query": websearch, "limit": limit}).all()
+    rows = session.execute(statement, params).all()
     return [_hit(row) for row in rows]
 
 
@@ -211,6 +216,8 @@ def _hit(row: tuple) -> SearchHit:  # type: ignore[type-arg]
     document_id, title, publisher, first_published_at, score, snippet = row
     if isinstance(first_published_at, str):  # raw SQL on SQLite skips the column type
         first_published_at = datetime.fromisoformat(first_published_at)
+    if first_published_at is not None and first_published_at.tzinfo is None:
+        first_published_at = first_published_at.replace(tzinfo=UTC)
     return SearchHit(
         document_id=document_id,
         title=title,
@@ -264,14 +271,11 @@ def recent_crawl_runs(session: Session, *, limit: int = 10) -> list[CrawlRun]:
     return list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)).all())
 
 
-def last_successful_run(session: Session, *, source_key: str) -> CrawlRun | None:
-    """The newest finished crawl of a source that was not a failure, for incremental crawls."""
+def last_finished_run(session: Session, *, source_key: str) -> CrawlRun | None:
+    """The newest crawl of a source that has finished (whatever its outcome)."""
     return session.exec(
         select(CrawlRun)
-        .where(
-            CrawlRun.source_key == source_key,
-            col(CrawlRun.status).in_(["succeeded", "partial"]),
-        )
+        .where(CrawlRun.source_key == source_key, col(CrawlRun.finished_at).is_not(None))
         .order_by(col(CrawlRun.id).desc())
     ).first()
 

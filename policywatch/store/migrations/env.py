@@ -13,22 +13,10 @@ from sqlmodel import SQLModel
 
 import policywatch.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from policywatch.config import get_settings
+from policywatch.store.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
-
-# Tables and columns made by raw SQL in migrations, not by SQLModel: skip them
-# when comparing the database with the models.
-SEARCH_ONLY_NAMES = {"document_fts", "search_vector"}
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Leave full-text search structures out of autogenerate comparisons."""
-    if name is None:
-        return True
-    return not (name in SEARCH_ONLY_NAMES or name.startswith("document_fts"))
 
 
 def run_migrations(connection: object) -> None:

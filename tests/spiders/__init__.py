@@ -1,0 +1,1 @@
+"""Spider tests: pure callbacks and real crawls against the fixture site."""

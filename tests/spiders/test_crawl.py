@@ -1,0 +1,220 @@
+"""Real crawls: Scrapy in a subprocess against the fixture site on 127.0.0.1.
+
+Each test runs the same code path as ``policywatch crawl``: a crawl run row,
+``python -m spiders.run`` writing raw JSONL, then ingest into the store.
+Faults (429, 500, malformed JSON, a mislabelled encoding, a killed crawler)
+are produced for real by the fixture site or by killing the real process.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from policywatch import crawl as crawl_module
+from policywatch.config import Settings
+from policywatch.crawl import CrawlSummary, crawl_source, select_sources
+from policywatch.fixture_site.corpus import load_corpus
+from policywatch.fixture_site.server import FixtureSite
+from policywatch.store import migrate, queries, session_scope
+from policywatch.store.db import make_engine
+from policywatch.store.tables import CrawlRun, Document, DocumentVersion, IngestError
+from spiders.pipelines import part_path
+
+pytestmark = pytest.mark.slow
+FAST = 200.0  # requests per second: the fixture site is on this machine
+CORPUS = load_corpus()
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    with FixtureSite(CORPUS) as running:
+        yield running
+
+
+@pytest.fixture
+def settings(isolated_settings: Path) -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Engine:
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    return engine
+
+
+def govuk_docs(as_of: datetime | None = None) -> list:
+    return [d for d in CORPUS.documents if d.source == "govuk" and d.is_visible(as_of)]
+
+
+def run(
+    settings: Settings, store: Engine, site: FixtureSite, *, full: bool = False
+) -> CrawlSummary:
+    source = select_sources(settings)[0]
+    return crawl_source(
+        settings, store, source, base_url=site.base_url, full=full, requests_per_second=FAST
+    )
+
+
+def stored_titles(store: Engine) -> list[str]:
+    with session_scope(store) as session:
+        return sorted(d.title for d in session.exec(select(Document)).all())
+
+
+def test_a_crawl_stores_every_govuk_document_and_a_rerun_adds_nothing(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    first = run(settings, store, site)
+    second = run(settings, store, site)
+
+    expected = govuk_docs()
+    assert first.status == "succeeded"
+    assert first.report.run_counts()["items_new"] == len(expected)
+    assert stored_titles(store) == sorted(d.title for d in expected)
+    assert second.report.run_counts()["items_new"] == 0
+    assert second.report.run_counts()["items_new_version"] == 0
+    assert second.since is not None  # the re-run was incremental
+    assert "/robots.txt" in site.request_log
+    with session_scope(store) as session:
+        assert queries.store_counts(session).versions == len(expected)
+    assert first.raw_path.exists() and not part_path(first.raw_path).exists()
+
+
+def test_later_versions_become_new_versions_and_old_ones_are_kept(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    versioned = [
+        d for d in govuk_docs() if len(d.versions) > 1 and len(set(d.version_bodies())) > 1
+    ]
+    assert versioned, "the demo corpus should have GOV.UK documents with changed bodies"
+    doc = versioned[0]
+    site.as_of = doc.versions[0].public_timestamp  # the world as it was at first publication
+    early = run(settings, store, site)
+    site.as_of = None
+    later = run(settings, store, site)
+
+    assert early.report.run_counts()["items_new"] == len(
+        govuk_docs(doc.versions[0].public_timestamp)
+    )
+    assert later.report.run_counts()["items_new_version"] >= 1
+    with session_scope(store) as session:
+        document = session.exec(select(Document).where(Document.title == doc.title)).one()
+        versions = queries.document_versions(session, document_id=document.id)
+    assert len(versions) >= 2
+    assert versions[0].body_text != versions[-1].body_text
+    assert versions[-1].change_note == doc.versions[-1].note
+
+
+def content_path(doc) -> str:  # type: ignore[no-untyped-def]
+    return f"/api/content{doc.base_path}"
+
+
+def test_429_and_500_are_retried_and_persistent_failures_are_recorded(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    docs = govuk_docs()
+    flaky, broken = docs[0], docs[1]
+    site.faults["/api/search.json"] = [429]
+    site.faults[content_path(flaky)] = [500, 503]
+    site.faults[content_path(broken)] = [500] * 10  # more than the retry budget
+
+    first = run(settings, store, site)
+
+    assert first.status == "partial"
+    assert first.report.rejected == {"content_http_error": 1}
+    assert flaky.title in stored_titles(store)
+    assert broken.title not in stored_titles(store)
+    with session_scope(store) as session:
+        error = session.exec(select(IngestError)).one()
+    assert error.reason == "content_http_error" and broken.base_path in error.payload
+
+    site.faults.clear()
+    second = run(settings, store, site)  # same window again after a partial run
+    assert second.status == "succeeded"
+    assert second.report.run_counts()["items_new"] == 1
+    assert len(stored_titles(store)) == len(docs)
+
+
+def test_malformed_json_and_a_wrong_encoding_do_not_stop_the_run(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    docs = govuk_docs()
+    non_ascii = next(d for d in docs if any(ord(c) > 127 for c in d.body + d.title))
+    garbled = next(d for d in docs if d is not non_ascii)
+    site.faults[content_path(garbled)] = ["malformed"]
+    site.faults[content_path(non_ascii)] = ["latin1"]
+
+    first = run(settings, store, site)
+
+    assert first.report.rejected == {"malformed_content_item": 1}
+    assert first.report.warnings["encoding_fallback"] == 1
+    assert first.report.run_counts()["items_new"] == len(docs) - 1
+    with session_scope(store) as session:
+        document = session.exec(select(Document).where(Document.title == non_ascii.title)).one()
+        version = session.exec(
+            select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        ).one()
+    assert "\ufffd" not in version.body_text  # read correctly despite the wrong label
+
+    second = run(settings, store, site)
+    assert second.report.run_counts()["items_new"] == 1
+    assert len(stored_titles(store)) == len(docs)
+
+
+def test_a_crawler_killed_mid_run_loses_nothing_and_a_rerun_finishes(
+    settings: Settings, store: Engine, site: FixtureSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = govuk_docs()
+    for doc in docs[-15:]:
+        site.faults[content_path(doc)] = ["slow"]  # keep the crawl going long enough to kill
+    real_run_spider = crawl_module.run_spider
+
+    def run_then_kill(command: list[str], *, raw_path: Path, on_item=None):  # type: ignore[no-untyped-def]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and crawl_module._lines_in(part_path(raw_path)) < 5:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return process.returncode, "killed by the test"
+
+    monkeypatch.setattr(crawl_module, "run_spider", run_then_kill)
+    killed = run(settings, store, site)
+    monkeypatch.setattr(crawl_module, "run_spider", real_run_spider)
+
+    assert killed.status == "failed"
+    assert killed.raw_path.name.endswith(".jsonl.part")  # the half-written file was ingested
+    partial_count = len(stored_titles(store))
+    assert 5 <= partial_count < len(docs)
+
+    site.faults.clear()
+    rerun = run(settings, store, site)
+    assert rerun.since is None  # the failed run's window (everything) is read again
+    assert rerun.report.run_counts()["items_new"] == len(docs) - partial_count
+    assert sorted(stored_titles(store)) == sorted(d.title for d in docs)
+    with session_scope(store) as session:
+        runs = session.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+    assert [r.status for r in runs] == ["failed", "succeeded"]
+
+
+def test_postgres_store_gets_the_same_crawl(
+    postgres_url: str, settings: Settings, site: FixtureSite, migrated_postgres: Engine
+) -> None:
+    from tests.conftest import _truncate_postgres
+
+    _truncate_postgres(migrated_postgres)
+    summary = run(settings, migrated_postgres, site)
+    assert summary.report.run_counts()["items_new"] == len(govuk_docs())
+    with session_scope(migrated_postgres) as session:
+        hits = queries.search_documents(session, query="kinship")
+    kinship_docs = [d for d in govuk_docs() if "kinship" in (d.title + d.body).lower()]
+    assert len(hits) == len(kinship_docs)
