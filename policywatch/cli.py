@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -257,6 +257,12 @@ def ingest(
 # -- documents -------------------------------------------------------------
 
 
+def _print_json_lines(rows: Iterable[dict[str, object]]) -> None:
+    """One compact JSON object per line, for piping into jq or a script."""
+    for row in rows:
+        typer.echo(json.dumps(row, default=str, ensure_ascii=False))
+
+
 def _fmt_date(value: datetime | None) -> str:
     return value.date().isoformat() if value else "—"
 
@@ -278,8 +284,7 @@ def documents_list(
     with session_scope(engine) as session:
         rows = queries.list_documents(session, publisher=publisher, since=_date(since), limit=limit)
     if as_json:
-        for row in rows:
-            console.print_json(json.dumps(row.__dict__, default=str))
+        _print_json_lines(row.__dict__ for row in rows)
         return
     table = Table(title=f"{len(rows)} documents")
     for column in ("id", "published", "publisher", "type", "v", "title"):
@@ -345,8 +350,7 @@ def documents_search(
     with session_scope(engine) as session:
         hits = queries.search_documents(session, query=query, limit=limit)
     if as_json:
-        for hit in hits:
-            console.print_json(json.dumps(hit.__dict__, default=str))
+        _print_json_lines(hit.__dict__ for hit in hits)
         return
     if not hits:
         console.print(f"No documents match {query!r}.")
@@ -457,12 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     try:
         app(args=args, prog_name="policywatch", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        return exc.exit_code  # type: ignore[attr-defined]
+    except typer.Abort:
         err_console.print("Aborted.")
         return 130
     except PolicyWatchError as exc:

@@ -1,0 +1,5 @@
+"""``python -m policywatch`` runs the command line."""
+
+from policywatch.cli import run
+
+run()

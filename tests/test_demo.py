@@ -1,0 +1,68 @@
+"""The README's first command, as a newcomer runs it: the demo, twice, in a clean folder."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policywatch.fixture_site.corpus import load_corpus
+
+pytestmark = pytest.mark.slow
+
+
+def run_demo(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "policywatch", "demo", "--no-serve"],
+        cwd=cwd,
+        env={**clean, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def test_demo_crawls_stores_summarises_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
+    expected = sum(1 for d in load_corpus().documents if d.source == "govuk")
+
+    first = run_demo(tmp_path)
+    assert first.returncode == 0, first.stderr
+    database = tmp_path / "data" / "policywatch.db"
+    assert database.exists()
+    with sqlite3.connect(database) as connection:
+        (documents,) = connection.execute("SELECT count(*) FROM document").fetchone()
+    assert documents == expected
+    assert f"The store holds {expected} documents" in first.stdout
+    assert "department-for-education" in first.stdout
+    assert str(database) in first.stdout
+
+    second = run_demo(tmp_path)
+    assert second.returncode == 0, second.stderr
+    with sqlite3.connect(database) as connection:
+        (again,) = connection.execute("SELECT count(*) FROM document").fetchone()
+        (versions,) = connection.execute("SELECT count(*) FROM documentversion").fetchone()
+    assert again == expected and versions == expected
+    assert f"The store holds {expected} documents ({expected} versions)" in second.stdout
+
+
+def test_demo_writes_only_where_it_is_told(tmp_path: Path) -> None:
+    workdir, data_dir, db_dir = tmp_path / "work", tmp_path / "elsewhere", tmp_path / "db"
+    workdir.mkdir()
+    url = f"sqlite:///{db_dir / 'custom.db'}"
+
+    result = run_demo(workdir, POLICYWATCH_DATA_DIR=str(data_dir), POLICYWATCH_DATABASE_URL=url)
+
+    assert result.returncode == 0, result.stderr
+    assert files_under(workdir) == set()
+    assert (db_dir / "custom.db").exists()
+    assert any(p.suffix == ".jsonl" for p in files_under(data_dir / "raw"))
+    assert not (data_dir / "policywatch.db").exists()
