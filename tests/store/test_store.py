@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from policywatch.store import migrate, queries, session_scope, writes
+from policywatch.store.db import make_engine
 from policywatch.store.migrate import include_object
 from policywatch.store.tables import Document, DocumentPublisher, DocumentVersion
 from tests.store.helpers import add_document
@@ -248,3 +250,11 @@ def test_ingest_errors_keep_the_whole_payload(engine: Engine) -> None:
         counts = queries.store_counts(session)
     assert errors[0].payload == '{"title": "Ha'
     assert counts.ingest_errors == 1
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'wal.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert (tmp_path / "nested").is_dir()
