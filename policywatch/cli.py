@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
@@ -180,9 +181,11 @@ def run_crawls(
 
 
 def print_crawl_summaries(summaries: list[CrawlSummary]) -> None:
-    table = Table(title="Crawl runs")
-    for column in ("source", "status", "items", "new", "new versions", "unchanged", "errors"):
-        table.add_column(column, justify="right" if column not in {"source", "status"} else "left")
+    table = Table(title="Crawl runs", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("seen", "new", "versions", "same", "errors"):
+        table.add_column(column, justify="right", no_wrap=True)
     for s in summaries:
         counts = s.report.run_counts()
         table.add_row(
@@ -196,6 +199,10 @@ def print_crawl_summaries(summaries: list[CrawlSummary]) -> None:
         )
     console.print(table)
     for s in summaries:
+        requests = s.stats.get("downloader/request_count")
+        if requests is not None:
+            retries = s.stats.get("retry/count", 0)
+            console.print(f"  {s.source_key}: {requests} requests, {retries} retried")
         if s.report.error_summary():
             reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s.report.error_summary().items()))
             console.print(f"  {s.source_key} problems: {reasons}")

@@ -223,8 +223,16 @@ def crawl_source(
             error_summary=report.error_summary(),
             message=message,
         )
-    stats = _read_stats(raw_path)
-    return CrawlSummary(source.key, run_id, status, readable, report, since, message, stats)
+    return CrawlSummary(
+        source_key=source.key,
+        run_id=run_id,
+        status=status,
+        raw_path=readable,
+        report=report,
+        since=since,
+        message=message,
+        stats=_read_stats(raw_path),
+    )
 
 
 def _read_stats(raw_path: Path) -> dict[str, object]:
