@@ -1,6 +1,6 @@
 """The demo corpus meets what the product's tests need from it.
 
-At least 120 announcements dated 2015–2025 from at least 4 government
+At least 120 announcements dated 2015-2025 from at least 4 government
 publishers and 3 sector bodies, every signal kind planted at least 5 times,
 at least 10 look-alike controls, documents with later versions, and ground
 truth for every document.
@@ -41,7 +41,11 @@ def test_every_signal_kind_is_planted_at_least_five_times() -> None:
 
 def test_at_least_ten_controls_that_look_like_signals() -> None:
     assert len(CORPUS.controls) >= 10
-    assert {c.looks_like for c in CORPUS.controls} >= {"contradiction", "reannouncement", "reactive"}
+    assert {c.looks_like for c in CORPUS.controls} >= {
+        "contradiction",
+        "reannouncement",
+        "reactive",
+    }
 
 
 def test_some_documents_have_later_versions_with_changed_bodies() -> None:
