@@ -26,6 +26,7 @@ demo: install
 	$(BIN)/policywatch demo --no-serve
 
 test: install
+	$(BIN)/ruff check .
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
