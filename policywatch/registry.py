@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from policywatch.errors import PolicyWatchError
+from spiders.registry import SPIDER_CLASSES
 
 PUBLISHERS_FILE = Path(__file__).with_name("publishers.toml")
-KNOWN_SOURCE_KINDS = {"govuk_search"}
+KNOWN_SOURCE_KINDS = set(SPIDER_CLASSES)
+#: in a sources file, ``{site}`` stands for a site URL given at run time (the fixture site)
+SITE_PLACEHOLDER = "{site}"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class SourceConfig:
     kind: str
     title: str = ""
     base_url: str | None = None
+    #: False for sources whose URL could not be checked when the file was written
+    verified: bool = True
     options: dict[str, Any] = field(default_factory=dict)
 
     def as_spider_source(self) -> dict[str, Any]:
@@ -50,8 +55,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyWatchError(f"{path} is not valid TOML: {exc}") from exc
 
 
-def load_sources(path: Path) -> list[SourceConfig]:
-    """Read and check the sources file; an error names the entry that is wrong."""
+def load_sources(path: Path, *, site_url: str | None = None) -> list[SourceConfig]:
+    """Read and check the sources file; an error names the entry that is wrong.
+
+    ``{site}`` in a base URL is replaced by ``site_url``: the demo's sources
+    file points every source at the local fixture site that way.
+    """
     entries = _read_toml(path).get("source", [])
     sources: list[SourceConfig] = []
     seen: set[str] = set()
@@ -65,14 +74,23 @@ def load_sources(path: Path) -> list[SourceConfig]:
         if key in seen:
             raise PolicyWatchError(f"{path}: source key {key!r} appears twice")
         seen.add(key)
-        options = {k: v for k, v in entry.items() if k not in {"key", "kind", "title", "base_url"}}
+        base_url = entry.get("base_url")
+        if base_url and SITE_PLACEHOLDER in base_url:
+            if not site_url:
+                raise PolicyWatchError(
+                    f"{path}: source {key!r} needs a site URL for {SITE_PLACEHOLDER} "
+                    "(use `policywatch demo`, or `crawl --site-url`)"
+                )
+            base_url = base_url.replace(SITE_PLACEHOLDER, site_url.rstrip("/"))
+        reserved = {"key", "kind", "title", "base_url", "verified"}
         sources.append(
             SourceConfig(
                 key=key,
                 kind=kind,
                 title=entry.get("title", ""),
-                base_url=entry.get("base_url"),
-                options=options,
+                base_url=base_url,
+                verified=bool(entry.get("verified", True)),
+                options={k: v for k, v in entry.items() if k not in reserved},
             )
         )
     return sources

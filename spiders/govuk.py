@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.items import AnnouncementItem, CrawlErrorItem
+from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.items import AnnouncementItem
 from spiders.text import html_to_text, load_json
 
 SEARCH_FIELDS = [
@@ -129,7 +130,7 @@ def content_item_to_announcement(
     )
 
 
-class GovukSearchSpider(scrapy.Spider):
+class GovukSearchSpider(PolicyWatchSpider):
     """Crawl one GOV.UK source: a Search API filter plus a Content API fetch per hit."""
 
     name = "govuk_search"
@@ -145,9 +146,7 @@ class GovukSearchSpider(scrapy.Spider):
         page_size: int | str = 100,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.source_key = source_key
-        self.base_url = base_url.rstrip("/")
+        super().__init__(source_key=source_key, base_url=base_url, **kwargs)
         self.organisations = _as_list(organisations)
         self.document_types = _as_list(document_types)
         self.supergroups = _as_list(content_purpose_supergroups)
@@ -167,46 +166,58 @@ class GovukSearchSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(
-            self.search_page(0), callback=self.parse_search, cb_kwargs={"start": 0}
+            self.search_page(0),
+            callback=self.parse_search,
+            errback=self.on_error,
+            cb_kwargs={"start": 0},
         )
 
     def parse_search(self, response: Response, start: int) -> Iterator[Any]:
         """One page of search results: a content request per hit, then the next page."""
-        if response.status != 200:
-            yield self._error(response, "search_http_error", f"HTTP {response.status}")
+        error = self.http_error(response, "search_http_error")
+        if error is not None:
+            yield error
             return
         try:
-            data, _warning = load_json(response.body, _charset(response))
+            data, _warning = load_json(response.body, response_charset(response))
         except ValueError as exc:
-            yield self._error(response, "malformed_search_response", str(exc))
+            yield self.error_item(response.url, "malformed_search_response", str(exc))
             return
         results = data.get("results") or []
         for result in results:
             link = result.get("link") or ""
             if not link.startswith("/"):
                 continue  # external links point off GOV.UK; nothing to fetch from the Content API
-            yield scrapy.Request(f"{self.base_url}/api/content{link}", callback=self.parse_content)
+            yield scrapy.Request(
+                f"{self.base_url}/api/content{link}",
+                callback=self.parse_content,
+                errback=self.on_error,
+            )
         total = int(data.get("total") or 0)
         next_start = start + len(results)
         if results and next_start < total:
             yield scrapy.Request(
                 self.search_page(next_start),
                 callback=self.parse_search,
+                errback=self.on_error,
                 cb_kwargs={"start": next_start},
             )
 
     def parse_content(self, response: Response) -> Iterator[Any]:
         """One content item: an announcement, or an error record saying why not."""
-        if response.status != 200:
-            yield self._error(response, "content_http_error", f"HTTP {response.status}")
+        error = self.http_error(response, "content_http_error")
+        if error is not None:
+            yield error
             return
         try:
-            data, warning = load_json(response.body, _charset(response))
+            data, warning = load_json(response.body, response_charset(response))
         except ValueError as exc:
-            yield self._error(response, "malformed_content_item", str(exc))
+            yield self.error_item(response.url, "malformed_content_item", str(exc))
             return
         if not isinstance(data, dict) or not data.get("base_path"):
-            yield self._error(response, "malformed_content_item", "no base_path in content item")
+            yield self.error_item(
+                response.url, "malformed_content_item", "no base_path in content item"
+            )
             return
         item = content_item_to_announcement(
             data,
@@ -217,28 +228,11 @@ class GovukSearchSpider(scrapy.Spider):
         )
         if warning:
             item.warnings.append(warning)
+        item.http = validators(response)
         yield item
-
-    def _error(self, response: Response, reason: str, detail: str) -> CrawlErrorItem:
-        self.logger.warning("%s at %s: %s", reason, response.url, detail)
-        self.crawler.stats.inc_value(f"policywatch/errors/{reason}")
-        return CrawlErrorItem(
-            source_key=self.source_key,
-            url=response.url,
-            reason=reason,
-            detail=detail,
-            status=response.status,
-        )
 
 
 def _as_list(value: str | list[str]) -> list[str]:
     if isinstance(value, list):
         return value
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _charset(response: Response) -> str | None:
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-    if "charset=" in content_type:
-        return content_type.split("charset=", 1)[1].split(";")[0].strip()
-    return None

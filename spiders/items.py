@@ -37,6 +37,11 @@ class AnnouncementItem:
     political: bool | None = None
     withdrawn_at: str | None = None
     withdrawn_explanation: str | None = None
+    #: people the document speaks for, e.g. the minister making a statement:
+    #: [{"name": ..., "role": ..., "member_id": ...}]
+    people: list[dict[str, Any]] = field(default_factory=list)
+    #: ETag / Last-Modified of the page the item came from, for conditional requests next time
+    http: dict[str, str] = field(default_factory=dict)
     #: things that went wrong but did not stop us reading the item (e.g. encoding fallback)
     warnings: list[str] = field(default_factory=list)
     kind: str = "announcement"

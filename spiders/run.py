@@ -18,12 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from spiders import settings as default_settings
-from spiders.govuk import GovukSearchSpider
-
-#: source kind (sources.toml ``kind``) -> spider class
-SPIDERS: dict[str, type] = {
-    "govuk_search": GovukSearchSpider,
-}
+from spiders.registry import SPIDER_CLASSES, spider_class
 
 
 def stats_path(raw_path: Path) -> Path:
@@ -31,10 +26,23 @@ def stats_path(raw_path: Path) -> Path:
     return raw_path.with_name(raw_path.name + ".stats.json")
 
 
-def build_settings(*, raw_path: Path, user_agent: str, requests_per_second: float) -> Settings:
+def build_settings(
+    *,
+    raw_path: Path,
+    user_agent: str,
+    requests_per_second: float,
+    jobdir: Path | None = None,
+    http_cache_dir: Path | None = None,
+) -> Settings:
+    """Scrapy settings for one crawl: the project defaults plus this run's choices."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("POLICYWATCH_RAW_PATH", str(raw_path), priority="cmdline")
+    if jobdir is not None:  # lets an interrupted crawl resume where it stopped
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    if http_cache_dir is not None:
+        settings.set("HTTPCACHE_ENABLED", True, priority="cmdline")
+        settings.set("HTTPCACHE_DIR", str(http_cache_dir), priority="cmdline")
     settings.set("USER_AGENT", user_agent, priority="cmdline")
     delay = 1.0 / requests_per_second
     settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
@@ -42,12 +50,17 @@ def build_settings(*, raw_path: Path, user_agent: str, requests_per_second: floa
     return settings
 
 
-def spider_arguments(source: dict[str, Any], *, base_url: str, since: str | None) -> dict[str, Any]:
+def spider_arguments(
+    source: dict[str, Any], *, base_url: str, since: str | None, known_path: Path | None = None
+) -> dict[str, Any]:
     """The keyword arguments a source's spider takes, from its sources.toml entry."""
-    arguments = {k: v for k, v in source.items() if k not in {"kind", "title", "key", "base_url"}}
+    skip = {"kind", "title", "key", "base_url", "verified", "schedule"}
+    arguments = {k: v for k, v in source.items() if k not in skip}
     arguments.update(source_key=source["key"], base_url=base_url)
     if since:
         arguments["since"] = since
+    if known_path is not None:
+        arguments["known_path"] = str(known_path)
     return arguments
 
 
@@ -59,23 +72,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", default=None, help="ISO date for incremental crawls")
     parser.add_argument("--user-agent", default="PolicyWatch/0.1")
     parser.add_argument("--requests-per-second", type=float, default=2.0)
+    parser.add_argument("--known", type=Path, default=None, help="known-documents JSON file")
+    parser.add_argument("--jobdir", type=Path, default=None, help="Scrapy JOBDIR to resume")
+    parser.add_argument("--http-cache-dir", type=Path, default=None, help="development cache")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
 
     source = json.loads(args.source_json)
-    spider_cls = SPIDERS.get(source["kind"])
-    if spider_cls is None:
+    if source["kind"] not in SPIDER_CLASSES:
         sys.stderr.write(f"no spider for source kind {source['kind']!r}\n")
         return 2
+    spider_cls = spider_class(source["kind"])
     settings = build_settings(
         raw_path=args.output,
         user_agent=args.user_agent,
         requests_per_second=args.requests_per_second,
+        jobdir=args.jobdir,
+        http_cache_dir=args.http_cache_dir,
     )
     settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, **spider_arguments(source, base_url=args.base_url, since=args.since))
+    arguments = spider_arguments(
+        source, base_url=args.base_url, since=args.since, known_path=args.known
+    )
+    process.crawl(crawler, **arguments)
     process.start()
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
     stats_path(args.output).write_text(json.dumps(stats, indent=2, default=str), encoding="utf-8")

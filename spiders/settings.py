@@ -24,6 +24,23 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# spiders.middlewares.BackoffRetryMiddleware: wait before retrying
+RETRY_BACKOFF_BASE = 0.5  # seconds; doubled per attempt, with full jitter
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 120.0  # never wait longer than this for a Retry-After header
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+REDIRECT_MAX_TIMES = 10
+
+# Pages and PDFs above this size are not downloaded (recorded as over_size_cap).
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+
+# Development cache: `policywatch crawl --http-cache` turns it on (HTTPCACHE_DIR set per run).
+HTTPCACHE_ENABLED = False
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 # Let the spider see 4xx/5xx that survived the retries, to record them as errors.
 HTTPERROR_ALLOW_ALL = True
 

@@ -1,0 +1,163 @@
+"""What every PolicyWatch spider shares: identity, error records, known documents.
+
+A spider subclasses :class:`PolicyWatchSpider` and keeps its callbacks pure.
+The base class gives it:
+
+- ``source_key``, ``base_url`` and ``publisher`` (the organisation slug a
+  sector source publishes as) from the source's configuration;
+- :meth:`error_item` and the :meth:`on_error` errback, so that a page that
+  fails (HTTP error after retries, timeout, redirect loop, over the size cap,
+  malformed body) becomes a counted, logged :class:`CrawlErrorItem` in the raw
+  file instead of vanishing;
+- :meth:`known` and :meth:`conditional_headers`, backed by the "known
+  documents" file the parent process writes before each crawl (path -> the
+  update time and HTTP validators we already hold), so incremental crawls skip
+  what has not changed and send ``If-None-Match``/``If-Modified-Since``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from spiders.items import CrawlErrorItem
+
+
+def url_key(url: str) -> str:
+    """The host-independent key of a URL (path and query), as the known file uses."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def response_charset(response: Response) -> str | None:
+    """The charset a response declares in its Content-Type header, if any."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if "charset=" in content_type:
+        return content_type.split("charset=", 1)[1].split(";")[0].strip()
+    return None
+
+
+def validators(response: Response) -> dict[str, str]:
+    """The HTTP validators of a response, to store and send back next time."""
+    found = {}
+    for header, key in ((b"ETag", "etag"), (b"Last-Modified", "last_modified")):
+        value = response.headers.get(header)
+        if value:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+class PolicyWatchSpider(scrapy.Spider):
+    """Base class: configuration, error records and the known-documents file."""
+
+    def __init__(
+        self,
+        source_key: str = "",
+        base_url: str = "",
+        publisher: str = "",
+        known_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source_key = source_key or self.name
+        self.base_url = base_url.rstrip("/")
+        self.publisher = publisher
+        self._known: dict[str, dict[str, Any]] = {}
+        if known_path and Path(known_path).exists():
+            self._known = json.loads(Path(known_path).read_text(encoding="utf-8"))
+
+    # -- known documents ------------------------------------------------------
+
+    def known(self, url: str) -> dict[str, Any] | None:
+        """What the store holds for this URL: {"updated", "etag", "last_modified"}."""
+        return self._known.get(url_key(url))
+
+    def is_unchanged(self, url: str, updated: str | None) -> bool:
+        """True when the listing's update time equals the one we hold (skip the fetch)."""
+        known = self.known(url)
+        if not known or not updated or not known.get("updated"):
+            return False
+        if _same_instant(known["updated"], updated):
+            self.crawler.stats.inc_value("policywatch/skipped_unchanged")
+            return True
+        return False
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a URL we fetched before."""
+        known = self.known(url) or {}
+        headers = {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return headers
+
+    # -- errors ---------------------------------------------------------------
+
+    def error_item(
+        self, url: str, reason: str, detail: str = "", status: int | None = None
+    ) -> CrawlErrorItem:
+        """Record a page we could not read: logged, counted in stats, kept in the raw file."""
+        self.logger.warning("%s at %s: %s", reason, url, detail)
+        self.crawler.stats.inc_value(f"policywatch/errors/{reason}")
+        return CrawlErrorItem(
+            source_key=self.source_key, url=url, reason=reason, detail=detail, status=status
+        )
+
+    def http_error(self, response: Response, reason: str) -> CrawlErrorItem | None:
+        """An error item for a non-200 response, or None when it is fine (304 is fine)."""
+        if response.status == 200:
+            return None
+        if response.status == 304:
+            self.crawler.stats.inc_value("policywatch/not_modified")
+            return None
+        return self.error_item(response.url, reason, f"HTTP {response.status}", response.status)
+
+    def on_error(self, failure: Failure) -> CrawlErrorItem:
+        """Errback for every request: turn a download failure into an error record."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            response = failure.value.response
+            return self.error_item(
+                request.url, "http_error", f"HTTP {response.status}", response.status
+            )
+        reason = _failure_reason(failure)
+        return self.error_item(request.url, reason, failure.getErrorMessage())
+
+
+def _failure_reason(failure: Failure) -> str:
+    """A short, countable reason for a download failure."""
+    name = type(failure.value).__name__
+    message = failure.getErrorMessage().lower()
+    if "max size" in message or "maxsize" in message:
+        return "over_size_cap"
+    if "redirect" in message:
+        return "redirect_loop"
+    if "timeout" in name.lower() or "timed out" in message:
+        return "timeout"
+    return "download_error"
+
+
+def _same_instant(a: str, b: str) -> bool:
+    """Compare two ISO timestamps as instants, tolerating 'Z' and offsets."""
+
+    def parse(value: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    left, right = parse(a), parse(b)
+    if left is None or right is None:
+        return a == b
+    if left.tzinfo is None or right.tzinfo is None:
+        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+    return left == right
