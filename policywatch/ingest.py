@@ -78,6 +78,16 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def history_entries(raw: list[dict[str, Any]]) -> list[writes.HistoryEntry]:
+    """GOV.UK change history as entries, oldest first, skipping undated ones."""
+    entries = [
+        writes.HistoryEntry(at=at, note=str(entry.get("note") or ""))
+        for entry in raw
+        if isinstance(entry, dict) and (at := parse_timestamp(entry.get("public_timestamp")))
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Numbered non-empty lines; bytes that are not UTF-8 are replaced, not fatal."""
     with path.open("r", encoding="utf-8", errors="replace") as handle:
@@ -147,12 +157,24 @@ class Ingester:
             key = "encoding_fallback" if "decoded as" in message else "item_warning"
             warnings[key] += 1
         publisher_ids = [self.publisher_id(o, warnings) for o in organisations]
-        history = record.get("change_history") or []
+        history = history_entries(record.get("change_history") or [])
         meta = {
             key: record.get(key)
-            for key in ("organisations", "taxons", "attachments", "government", "political")
+            for key in (
+                "organisations",
+                "taxons",
+                "attachments",
+                "government",
+                "political",
+                "people",
+                "http",
+            )
         }
-        meta.update(change_history=history, api_url=record.get("api_url"), warnings=dict(warnings))
+        meta.update(
+            change_history=record.get("change_history") or [],
+            api_url=record.get("api_url"),
+            warnings=dict(warnings),
+        )
         result = writes.upsert_document(
             self.session,
             source_key=record.get("source_key") or "",
@@ -163,7 +185,7 @@ class Ingester:
             description=record.get("description") or "",
             body_html=record.get("body_html") or "",
             body_text=record.get("body_text") or "",
-            change_note=history[0].get("note") if history else None,
+            change_note=history[-1].note if history else None,
             first_published_at=first_published,
             public_updated_at=updated or first_published,
             withdrawn_at=parse_timestamp(record.get("withdrawn_at")),
@@ -171,6 +193,7 @@ class Ingester:
             publisher_ids=publisher_ids,
             meta=meta,
             crawl_run_id=crawl_run_id,
+            history=history[:-1],
         )
         return result.outcome, warnings
 

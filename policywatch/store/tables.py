@@ -115,9 +115,20 @@ class DocumentPublisher(SQLModel, table=True):
     publisher_id: int = Field(foreign_key="publisher.id", primary_key=True)
 
 
+class DocumentSource(SQLModel, table=True):
+    """Every source a document was found through: one document, several sources."""
+
+    document_id: int = Field(foreign_key="document.id", primary_key=True)
+    source_key: str = Field(primary_key=True, max_length=200)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class DocumentVersionBase(SQLModel):
     version_no: int
     content_hash: str = Field(max_length=64)
+    #: False for a version known only from a GOV.UK change-history entry (its note and
+    #: date), whose body we never saw; later stages annotate only versions with a body
+    body_known: bool = True
     title: str = Field(default="", max_length=1000)
     body_html: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -21,6 +21,7 @@ from policywatch.store.tables import (
     CrawlRun,
     Document,
     DocumentPublisher,
+    DocumentSource,
     DocumentVersion,
     IngestError,
     Publisher,
@@ -179,6 +180,17 @@ def _find_document(
     return session.exec(select(Document).where(Document.canonical_url == canonical_url)).first()
 
 
+def _latest_published(session: Session, document: Document) -> datetime | None:
+    """When the newest version we hold of ``document`` was published (None if none)."""
+    if document.id is None:
+        return None
+    return session.exec(
+        select(DocumentVersion.published_at)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.version_no.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
 def _link_publishers(session: Session, *, document_id: int, publisher_ids: list[int]) -> None:
     existing = set(
         session.exec(
@@ -191,6 +203,34 @@ def _link_publishers(session: Session, *, document_id: int, publisher_ids: list[
         if publisher_id not in existing:
             session.add(DocumentPublisher(document_id=document_id, publisher_id=publisher_id))
             existing.add(publisher_id)
+
+
+def _link_source(session: Session, *, document_id: int, source_key: str) -> None:
+    """Remember that ``source_key`` found this document (once per source)."""
+    if session.get(DocumentSource, (document_id, source_key)) is None:
+        session.add(DocumentSource(document_id=document_id, source_key=source_key))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One GOV.UK change-history entry: when a major change happened and its note."""
+
+    at: datetime
+    note: str
+
+
+def _unseen_history(
+    history: list[HistoryEntry], *, after: datetime | None, current: datetime | None
+) -> list[HistoryEntry]:
+    """Entries newer than what we hold and older than the version being stored, oldest first."""
+    return sorted(
+        (
+            entry
+            for entry in history
+            if (after is None or entry.at > after) and (current is None or entry.at < current)
+        ),
+        key=lambda entry: entry.at,
+    )
 
 
 def upsert_document(
@@ -212,12 +252,19 @@ def upsert_document(
     fetched_at: datetime | None = None,
     meta: dict[str, Any] | None = None,
     crawl_run_id: int | None = None,
+    history: list[HistoryEntry] | None = None,
 ) -> UpsertResult:
     """Store one announcement: new document, new version of one, or nothing at all.
 
     ``publisher_ids[0]`` is the primary publisher. A version is identified by
     :func:`content_hash`; seeing any earlier version's content again (a replay
-    of an old raw file) changes nothing.
+    of an old raw file) changes nothing. Each source that finds the document is
+    linked to it, so the same URL from two sources is one document.
+
+    ``history`` (GOV.UK's change history) makes every major change a version:
+    changes we have not seen, older than the one being stored, become versions
+    with their note and date but no body (``body_known=False``), so the
+    timeline knows when a document changed even if we first read it later.
     """
     digest = content_hash(title=title, body_text=body_text, change_note=change_note)
     document = _find_document(
@@ -237,8 +284,10 @@ def upsert_document(
             )
         ).first()
         if known is not None:
+            _link_source(session, document_id=document.id, source_key=source_key)  # type: ignore[arg-type]
             return UpsertResult(Outcome.UNCHANGED, document.id, known.id, known.version_no)  # type: ignore[arg-type]
         outcome = Outcome.NEW_VERSION
+    held_until = _latest_published(session, document)
 
     document.canonical_url = canonical_url
     document.external_id = external_id
@@ -249,11 +298,32 @@ def upsert_document(
     document.public_updated_at = public_updated_at or first_published_at
     document.withdrawn_at = withdrawn_at
     document.publisher_id = publisher_ids[0] if publisher_ids else document.publisher_id
-    document.latest_version += 1
     document.updated_at = now
     session.add(document)
     session.flush()
 
+    published = public_updated_at or first_published_at
+    for entry in _unseen_history(history or [], after=held_until, current=published):
+        document.latest_version += 1
+        session.add(
+            DocumentVersion(
+                document_id=document.id,  # type: ignore[arg-type]
+                version_no=document.latest_version,
+                content_hash=content_hash(
+                    title=title, body_text="", change_note=f"{entry.at.isoformat()} {entry.note}"
+                ),
+                body_known=False,
+                title=title,
+                change_note=entry.note,
+                published_at=entry.at,
+                fetched_at=fetched_at or now,
+                crawl_run_id=crawl_run_id,
+                meta={"from_change_history": True},
+            )
+        )
+        session.flush()  # one at a time: the search trigger must see them in order
+
+    document.latest_version += 1
     version = DocumentVersion(
         document_id=document.id,  # type: ignore[arg-type]
         version_no=document.latest_version,
@@ -262,12 +332,14 @@ def upsert_document(
         body_html=body_html,
         body_text=body_text,
         change_note=change_note,
-        published_at=public_updated_at or first_published_at,
+        published_at=published,
         fetched_at=fetched_at or now,
         crawl_run_id=crawl_run_id,
         meta=dict(meta or {}),
     )
     session.add(version)
+    session.add(document)
     _link_publishers(session, document_id=document.id, publisher_ids=publisher_ids)  # type: ignore[arg-type]
+    _link_source(session, document_id=document.id, source_key=source_key)  # type: ignore[arg-type]
     session.flush()
     return UpsertResult(outcome, document.id, version.id, version.version_no)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from policywatch.store import migrate, queries, session_scope, writes
 from policywatch.store.db import make_engine
 from policywatch.store.migrate import include_object
-from policywatch.store.tables import Document, DocumentPublisher, DocumentVersion
+from policywatch.store.tables import Document, DocumentPublisher, DocumentSource, DocumentVersion
 from tests.store.helpers import add_document
 
 HOMES_BODY = (
@@ -37,6 +37,16 @@ def test_migrations_from_empty_match_the_models(engine: Engine) -> None:
     assert differences == []
     tables = set(inspect(engine).get_table_names())
     assert {"document", "documentversion", "crawlrun", "signal", "delivery"} <= tables
+
+
+def test_every_revision_downgrades_and_upgrades_keeping_search(engine: Engine) -> None:
+    for _ in range(2):
+        migrate.downgrade(engine, "0001")
+        migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        add_document(session, url="https://www.gov.uk/a", title="Kinship care", body="Kinship.")
+        hits = queries.search_documents(session, query="kinship")
+    assert [h.title for h in hits] == ["Kinship care"]
 
 
 def test_upgrade_twice_is_harmless(engine: Engine) -> None:
@@ -258,3 +268,90 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert (tmp_path / "nested").is_dir()
+
+
+def _history(*entries: tuple[str, str]) -> list[writes.HistoryEntry]:
+    return [writes.HistoryEntry(at=datetime.fromisoformat(at), note=note) for at, note in entries]
+
+
+def test_every_major_change_in_the_history_is_a_version(engine: Engine) -> None:
+    history = _history(
+        ("2023-02-02T09:30:00+00:00", "First published."),
+        ("2023-03-01T10:00:00+00:00", "Added the list of pathfinder areas."),
+    )
+    with session_scope(engine) as session:
+        first = add_document(
+            session,
+            url="https://www.gov.uk/a",
+            body="Current body.",
+            change_note="Corrected the funding figure.",
+            public_updated_at=datetime(2023, 4, 5, tzinfo=UTC),
+            history=history,
+        )
+        again = add_document(
+            session,
+            url="https://www.gov.uk/a",
+            body="Current body.",
+            change_note="Corrected the funding figure.",
+            public_updated_at=datetime(2023, 4, 5, tzinfo=UTC),
+            history=history,
+        )
+        versions = queries.document_versions(session, document_id=first.document_id)
+
+    assert again.outcome is writes.Outcome.UNCHANGED
+    assert [(v.version_no, v.body_known, v.change_note) for v in versions] == [
+        (1, False, "First published."),
+        (2, False, "Added the list of pathfinder areas."),
+        (3, True, "Corrected the funding figure."),
+    ]
+    assert versions[0].published_at == datetime(2023, 2, 2, 9, 30, tzinfo=UTC)
+    assert versions[2].body_text == "Current body."
+
+
+def test_history_already_held_is_not_added_again(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_document(
+            session,
+            url="https://www.gov.uk/a",
+            body="Version one.",
+            change_note="First published.",
+            public_updated_at=datetime(2023, 2, 2, tzinfo=UTC),
+        )
+        later = add_document(
+            session,
+            url="https://www.gov.uk/a",
+            body="Version three.",
+            change_note="Third.",
+            public_updated_at=datetime(2023, 6, 1, tzinfo=UTC),
+            history=_history(
+                ("2023-02-02T00:00:00+00:00", "First published."),
+                ("2023-04-01T00:00:00+00:00", "Second."),
+            ),
+        )
+        versions = queries.document_versions(session, document_id=later.document_id)
+    assert [(v.change_note, v.body_known) for v in versions] == [
+        ("First published.", True),
+        ("Second.", False),
+        ("Third.", True),
+    ]
+
+
+def test_the_same_url_from_two_sources_is_one_document(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        publisher = writes.upsert_publisher(session, slug="adcs", kind="sector")
+        for source_key in ("adcs-feed", "adcs-sitemap", "adcs-feed"):
+            writes.upsert_document(
+                session,
+                source_key=source_key,
+                canonical_url="https://adcs.org.uk/news/a",
+                title="Safeguarding pressures",
+                body_html="",
+                body_text="Body.",
+                first_published_at=datetime(2024, 1, 1, tzinfo=UTC),
+                publisher_ids=[publisher.id],
+            )
+        documents = session.exec(select(Document)).all()
+        sources = session.exec(select(DocumentSource)).all()
+    assert len(documents) == 1
+    assert documents[0].source_key == "adcs-feed"  # the source that found it first
+    assert sorted(s.source_key for s in sources) == ["adcs-feed", "adcs-sitemap"]
