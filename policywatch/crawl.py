@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ from policywatch.ingest import IngestReport, count_lines, ingest_file
 from policywatch.registry import SourceConfig, load_sources
 from policywatch.store import queries, session_scope, writes
 from spiders.pipelines import part_path
-from spiders.run import stats_path
+from spiders.run import EXIT_INTERRUPTED, stats_path
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,58 @@ def _lines_in(path: Path) -> int:
         return 0
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """Where one crawl run reads from and writes to."""
+
+    run_id: int
+    base_url: str
+    since: datetime | None
+    raw_path: Path
+    known_path: Path
+    jobdir: Path
+
+
+def state_dir(settings: Settings, source_key: str) -> Path:
+    """Per-source crawl state: the known-documents file and the Scrapy JOBDIR."""
+    return settings.data_dir / "state" / source_key
+
+
+def plan_run(
+    settings: Settings, engine: Engine, source: SourceConfig, *, base_url: str, full: bool
+) -> RunPlan:
+    """Record the run, decide its window, and write the known-documents file.
+
+    The JOBDIR is kept only when the previous run of this source was cut short,
+    so Scrapy resumes its queue instead of starting over; otherwise it is
+    cleared so a finished crawl's state never leaks into the next one.
+    """
+    folder = state_dir(settings, source.key)
+    folder.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as session:
+        writes.upsert_source(
+            session,
+            key=source.key,
+            kind=source.kind,
+            title=source.title,
+            base_url=base_url,
+            config=source.options,
+        )
+        last = queries.last_finished_run(session, source_key=source.key)
+        since = None if full else incremental_since(session, source_key=source.key)
+        known = {} if full else queries.known_documents(session, source_key=source.key)
+        run = writes.start_crawl_run(session, source_key=source.key, since=since)
+        raw_path = raw_file_for(settings, source_key=source.key, run_id=run.id)  # type: ignore[arg-type]
+        run.raw_path = str(raw_path)
+        run_id: int = run.id  # type: ignore[assignment]
+    jobdir = folder / "job"
+    if full or last is None or last.status != "interrupted":
+        shutil.rmtree(jobdir, ignore_errors=True)
+    known_path = folder / "known.json"
+    known_path.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+    return RunPlan(run_id, base_url, since, raw_path, known_path, jobdir)
+
+
 def crawl_source(
     settings: Settings,
     engine: Engine,
@@ -163,6 +216,7 @@ def crawl_source(
     base_url: str | None = None,
     full: bool = False,
     requests_per_second: float | None = None,
+    http_cache: bool = False,
     on_crawl_progress: Callable[[int], None] | None = None,
     on_ingest_start: Callable[[int], None] | None = None,
     on_ingest_line: Callable[[], None] | None = None,
@@ -170,36 +224,25 @@ def crawl_source(
     """Crawl one source and ingest what it found; never raises for a failed crawl.
 
     ``requests_per_second`` overrides the polite default; only the demo and the
-    tests raise it, against the fixture site on this machine.
+    tests raise it, against the fixture site on this machine. ``http_cache``
+    keeps responses under the data directory, for development.
     """
     url = (base_url or source.base_url or settings.govuk_base_url).rstrip("/")
-    with session_scope(engine) as session:
-        writes.upsert_source(
-            session,
-            key=source.key,
-            kind=source.kind,
-            title=source.title,
-            base_url=url,
-            config=source.options,
-        )
-        since = None if full else incremental_since(session, source_key=source.key)
-        run = writes.start_crawl_run(session, source_key=source.key, since=since)
-        raw_path = raw_file_for(settings, source_key=source.key, run_id=run.id)  # type: ignore[arg-type]
-        run.raw_path = str(raw_path)
-        run_id: int = run.id  # type: ignore[assignment]
-
+    plan = plan_run(settings, engine, source, base_url=url, full=full)
     command = spider_command(
         settings,
         source,
         base_url=url,
-        raw_path=raw_path,
-        since=since.date().isoformat() if since else None,
+        raw_path=plan.raw_path,
+        since=plan.since.date().isoformat() if plan.since else None,
         requests_per_second=requests_per_second,
     )
-    log.info("crawling %s from %s (since %s)", source.key, url, since)
-    code, stderr_tail = run_spider(command, raw_path=raw_path, on_item=on_crawl_progress)
-    readable = raw_path if raw_path.exists() else part_path(raw_path)
-    message = "" if code == 0 else f"crawler exited with code {code}: {stderr_tail.strip()}"
+    command += ["--known", str(plan.known_path), "--jobdir", str(plan.jobdir)]
+    if http_cache:
+        command += ["--http-cache-dir", str(settings.data_dir / "httpcache")]
+    log.info("crawling %s from %s (since %s)", source.key, url, plan.since)
+    code, stderr_tail = run_spider(command, raw_path=plan.raw_path, on_item=on_crawl_progress)
+    readable = plan.raw_path if plan.raw_path.exists() else part_path(plan.raw_path)
 
     report = IngestReport()
     if readable.exists():
@@ -210,14 +253,16 @@ def crawl_source(
                 session,
                 path=readable,
                 source_key=source.key,
-                crawl_run_id=run_id,
+                crawl_run_id=plan.run_id,
                 on_line=on_ingest_line,
             )
-    status = "failed" if code != 0 else ("partial" if report.rejected_total else "succeeded")
+    status, message = run_outcome(code, stderr_tail, report)
+    if status == "succeeded":
+        shutil.rmtree(plan.jobdir, ignore_errors=True)
     with session_scope(engine) as session:
         writes.finish_crawl_run(
             session,
-            run_id=run_id,
+            run_id=plan.run_id,
             status=status,
             counts=report.run_counts(),
             error_summary=report.error_summary(),
@@ -225,14 +270,28 @@ def crawl_source(
         )
     return CrawlSummary(
         source_key=source.key,
-        run_id=run_id,
+        run_id=plan.run_id,
         status=status,
         raw_path=readable,
         report=report,
-        since=since,
+        since=plan.since,
         message=message,
-        stats=_read_stats(raw_path),
+        stats=_read_stats(plan.raw_path),
     )
+
+
+def run_outcome(code: int, stderr_tail: str, report: IngestReport) -> tuple[str, str]:
+    """A run's status and message from the crawler's exit code and the ingest report.
+
+    ``interrupted`` (stopped cleanly before the end) resumes from its JOBDIR
+    next time; ``failed`` (crashed) re-reads the same window; ``partial``
+    finished but lost some items, which the next run tries again.
+    """
+    if code == EXIT_INTERRUPTED:
+        return "interrupted", "crawl stopped before it finished; the next run resumes it"
+    if code != 0:
+        return "failed", f"crawler exited with code {code}: {stderr_tail.strip()}"
+    return ("partial" if report.rejected_total else "succeeded"), ""
 
 
 def _read_stats(raw_path: Path) -> dict[str, object]:

@@ -6,14 +6,17 @@ whole payload, and the rest of the file goes on. Items with smaller problems
 (an organisation we do not know, a body in the wrong encoding) are stored and
 counted as warnings. Because upserts are idempotent, ingesting a file twice,
 or a file that a crash left half-written, never duplicates anything.
+Documents users import themselves (``policywatch.importer``) go through the
+same per-item path, :func:`ingest_items`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +79,15 @@ def parse_timestamp(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def warning_reason(message: str) -> str:
+    """The counted reason for a spider's warning message."""
+    if "decoded as" in message:
+        return "encoding_fallback"
+    if message.startswith("attachment "):
+        return "attachment_error"
+    return "item_warning"
 
 
 def history_entries(raw: list[dict[str, Any]]) -> list[writes.HistoryEntry]:
@@ -154,8 +166,7 @@ class Ingester:
         if not organisations:
             warnings["no_organisation"] += 1
         for message in record.get("warnings") or []:
-            key = "encoding_fallback" if "decoded as" in message else "item_warning"
-            warnings[key] += 1
+            warnings[warning_reason(message)] += 1
         publisher_ids = [self.publisher_id(o, warnings) for o in organisations]
         history = history_entries(record.get("change_history") or [])
         meta = {
@@ -198,6 +209,35 @@ class Ingester:
         return result.outcome, warnings
 
 
+@dataclass(frozen=True)
+class RawItem:
+    """One item to store: where it came from, its text as kept on error, and how to read it.
+
+    ``load`` turns the item into a record for :meth:`Ingester.store`; it may raise
+    :class:`RejectedItem` (or ``json.JSONDecodeError``), which rejects the item
+    like any other bad line. Crawl files and user imports share this path.
+    """
+
+    raw_path: str
+    line_no: int | None
+    payload: str
+    load: Callable[[], Any]
+
+    @property
+    def where(self) -> str:
+        name = Path(self.raw_path).name
+        return f"{name} line {self.line_no}" if self.line_no is not None else name
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One item that was kept as an error instead of stored."""
+
+    item: RawItem
+    reason: str
+    detail: str
+
+
 def ingest_file(
     session: Session,
     *,
@@ -210,19 +250,50 @@ def ingest_file(
 
     ``on_line`` is called after each line (the CLI advances a progress bar).
     """
+    items = (
+        RawItem(
+            raw_path=str(path),
+            line_no=line_no,
+            payload=line.rstrip("\n"),
+            load=functools.partial(json.loads, line),
+        )
+        for line_no, line in read_lines(path)
+    )
+    return ingest_items(
+        session, items=items, source_key=source_key, crawl_run_id=crawl_run_id, on_line=on_line
+    )
+
+
+def ingest_items(
+    session: Session,
+    *,
+    items: Iterable[RawItem],
+    source_key: str = "",
+    crawl_run_id: int | None = None,
+    on_line: Callable[[], None] | None = None,
+    on_reject: Callable[[Rejection], None] | None = None,
+) -> IngestReport:
+    """Store each item or keep it as a counted error, committing in batches.
+
+    ``on_line`` is called after each item; ``on_reject`` with each item that
+    became an error (the importer lists them with their line numbers).
+    """
     report = IngestReport()
     ingester = Ingester(session)
-    for line_no, line in read_lines(path):
+    # a caller that lists the rejections itself does not need each one logged as a warning
+    level = logging.INFO if on_reject else logging.WARNING
+    for item in items:
         report.seen += 1
-        _ingest_line(
+        rejection = _ingest_item(
             ingester,
             report,
-            line=line,
-            line_no=line_no,
-            path=path,
+            item=item,
             source_key=source_key,
             crawl_run_id=crawl_run_id,
+            log_level=level,
         )
+        if rejection is not None and on_reject:
+            on_reject(rejection)
         if report.seen % BATCH_SIZE == 0:
             session.commit()
         if on_line:
@@ -231,43 +302,43 @@ def ingest_file(
     return report
 
 
-def _ingest_line(
+def _ingest_item(
     ingester: Ingester,
     report: IngestReport,
     *,
-    line: str,
-    line_no: int,
-    path: Path,
+    item: RawItem,
     source_key: str,
     crawl_run_id: int | None,
-) -> None:
+    log_level: int = logging.WARNING,
+) -> Rejection | None:
     session = ingester.session
     try:
-        record = json.loads(line)
+        record = item.load()
         if not isinstance(record, dict):
             raise RejectedItem("not_an_object", "line is JSON but not an object")
         with session.begin_nested():
             outcome, warnings = ingester.store(record, crawl_run_id=crawl_run_id)
         report.outcomes[outcome] += 1
         report.warnings.update(warnings)
-        return
+        return None
     except json.JSONDecodeError as exc:
         reason, detail = "corrupt_json_line", f"{exc.msg} at column {exc.colno}"
     except RejectedItem as exc:
         reason, detail = exc.reason, exc.detail
     except Exception as exc:  # a database error on one item must not stop the file
         ingester.forget_publishers()  # the savepoint rollback may have undone new ones
-        log.exception("could not store line %s of %s", line_no, path)
+        log.exception("could not store %s", item.where)
         reason, detail = "store_error", f"{type(exc).__name__}: {exc}"
     report.rejected[reason] += 1
-    log.warning("%s line %s: %s (%s)", path.name, line_no, reason, detail)
+    log.log(log_level, "%s: %s (%s)", item.where, reason, detail)
     writes.record_ingest_error(
         session,
         reason=reason,
         detail=detail,
-        payload=line.rstrip("\n"),
+        payload=item.payload,
         source_key=source_key,
-        raw_path=str(path),
-        line_no=line_no,
+        raw_path=item.raw_path,
+        line_no=item.line_no,
         crawl_run_id=crawl_run_id,
     )
+    return Rejection(item=item, reason=reason, detail=detail)

@@ -18,23 +18,22 @@ The base class gives it:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.items import CrawlErrorItem
+from spiders.items import AnnouncementItem, CrawlErrorItem
+from spiders.pdf_text import UnreadablePdf, pdf_text
+from spiders.urls import url_key
 
-
-def url_key(url: str) -> str:
-    """The host-independent key of a URL (path and query), as the known file uses."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+#: PDFs larger than this are not downloaded (the item keeps a warning instead)
+ATTACHMENT_MAXSIZE = 15 * 1024 * 1024
 
 
 def response_charset(response: Response) -> str | None:
@@ -100,6 +99,63 @@ class PolicyWatchSpider(scrapy.Spider):
             headers["If-Modified-Since"] = known["last_modified"]
         return headers
 
+    # -- attachments ----------------------------------------------------------
+
+    def with_attachments(self, item: AnnouncementItem) -> Iterator[Any]:
+        """Yield the item once its PDF attachments are read (one request at a time).
+
+        The text goes into ``attachments[i]["text"]``; an attachment that fails
+        (too big, HTTP error, not a PDF) gets ``attachments[i]["error"]`` and a
+        warning on the item, which is still stored.
+        """
+        pending = [i for i, attachment in enumerate(item.attachments) if is_pdf(attachment)]
+        yield from self._next_attachment(item, pending)
+
+    def _next_attachment(self, item: AnnouncementItem, pending: list[int]) -> Iterator[Any]:
+        if not pending:
+            yield item
+            return
+        index, rest = pending[0], pending[1:]
+        maxsize = self.settings.getint("POLICYWATCH_ATTACHMENT_MAXSIZE", ATTACHMENT_MAXSIZE)
+        yield scrapy.Request(
+            item.attachments[index]["url"],
+            callback=self.parse_attachment,
+            errback=self.attachment_failed,
+            cb_kwargs={"item": item, "index": index, "pending": rest},
+            meta={"download_maxsize": maxsize, "download_warnsize": 0},
+            dont_filter=True,
+        )
+
+    def parse_attachment(
+        self, response: Response, item: AnnouncementItem, index: int, pending: list[int]
+    ) -> Iterator[Any]:
+        """One downloaded attachment: keep its text, then go on to the next."""
+        if response.status != 200:
+            self._attachment_problem(item, index, f"HTTP {response.status}")
+        else:
+            try:
+                item.attachments[index]["text"] = pdf_text(response.body)
+                self.crawler.stats.inc_value("policywatch/attachments_read")
+            except UnreadablePdf as exc:
+                self._attachment_problem(item, index, f"unreadable PDF ({exc})")
+        yield from self._next_attachment(item, pending)
+
+    def attachment_failed(self, failure: Failure) -> Iterator[Any]:
+        """Errback for attachments: note the failure and still yield the item."""
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        reason = _failure_reason(failure)
+        self._attachment_problem(kwargs["item"], kwargs["index"], reason)
+        yield from self._next_attachment(kwargs["item"], kwargs["pending"])
+
+    def _attachment_problem(self, item: AnnouncementItem, index: int, problem: str) -> None:
+        attachment = item.attachments[index]
+        attachment["error"] = problem
+        item.warnings.append(
+            f"attachment {attachment.get('filename') or attachment['url']}: {problem}"
+        )
+        self.crawler.stats.inc_value("policywatch/errors/attachment")
+        self.logger.warning("attachment %s: %s", attachment["url"], problem)
+
     # -- errors ---------------------------------------------------------------
 
     def error_item(
@@ -131,6 +187,13 @@ class PolicyWatchSpider(scrapy.Spider):
             )
         reason = _failure_reason(failure)
         return self.error_item(request.url, reason, failure.getErrorMessage())
+
+
+def is_pdf(attachment: dict[str, Any]) -> bool:
+    """Whether an attachment is a PDF we should download."""
+    content_type = str(attachment.get("content_type") or "").lower()
+    name = str(attachment.get("filename") or attachment.get("url") or "").lower()
+    return bool(attachment.get("url")) and ("pdf" in content_type or name.endswith(".pdf"))
 
 
 def _failure_reason(failure: Failure) -> str:

@@ -42,11 +42,17 @@ def search_url(
     since: date | None,
     start: int,
     count: int,
+    taxons: list[str] | None = None,
 ) -> str:
-    """A Search API URL, always ordered newest first so paging is stable."""
+    """A Search API URL, always ordered newest first so paging is stable.
+
+    ``taxons`` are taxon content_ids; GOV.UK's ``part_of_taxonomy_tree`` also
+    matches everything tagged to their descendants.
+    """
     params: list[tuple[str, str]] = [("filter_organisations", o) for o in organisations]
     params += [("filter_content_store_document_type", t) for t in document_types]
     params += [("filter_content_purpose_supergroup", g) for g in supergroups]
+    params += [("filter_part_of_taxonomy_tree", t) for t in taxons or []]
     if since is not None:
         params.append(("filter_public_timestamp", f"from:{since.isoformat()}"))
     params += [
@@ -142,6 +148,7 @@ class GovukSearchSpider(PolicyWatchSpider):
         organisations: str | list[str] = "",
         document_types: str | list[str] = "",
         content_purpose_supergroups: str | list[str] = "",
+        taxonomy_tree: str | list[str] = "",
         since: str | None = None,
         page_size: int | str = 100,
         **kwargs: Any,
@@ -150,6 +157,7 @@ class GovukSearchSpider(PolicyWatchSpider):
         self.organisations = _as_list(organisations)
         self.document_types = _as_list(document_types)
         self.supergroups = _as_list(content_purpose_supergroups)
+        self.taxons = _as_list(taxonomy_tree)
         self.since = date.fromisoformat(since[:10]) if since else None
         self.page_size = int(page_size)
 
@@ -159,6 +167,7 @@ class GovukSearchSpider(PolicyWatchSpider):
             organisations=self.organisations,
             document_types=self.document_types,
             supergroups=self.supergroups,
+            taxons=self.taxons,
             since=self.since,
             start=start,
             count=self.page_size,
@@ -188,6 +197,8 @@ class GovukSearchSpider(PolicyWatchSpider):
             link = result.get("link") or ""
             if not link.startswith("/"):
                 continue  # external links point off GOV.UK; nothing to fetch from the Content API
+            if self.is_unchanged(f"{self.base_url}{link}", result.get("public_timestamp")):
+                continue  # the search hit shows the same update we already hold
             yield scrapy.Request(
                 f"{self.base_url}/api/content{link}",
                 callback=self.parse_content,
@@ -229,7 +240,7 @@ class GovukSearchSpider(PolicyWatchSpider):
         if warning:
             item.warnings.append(warning)
         item.http = validators(response)
-        yield item
+        yield from self.with_attachments(item)
 
 
 def _as_list(value: str | list[str]) -> list[str]:

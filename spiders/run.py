@@ -20,6 +20,9 @@ from scrapy.settings import Settings
 from spiders import settings as default_settings
 from spiders.registry import SPIDER_CLASSES, spider_class
 
+#: exit code when Scrapy stopped before the crawl finished (Ctrl-C, SIGTERM)
+EXIT_INTERRUPTED = 3
+
 
 def stats_path(raw_path: Path) -> Path:
     """Where the stats of the crawl writing ``raw_path`` go."""
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     process.start()
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
     stats_path(args.output).write_text(json.dumps(stats, indent=2, default=str), encoding="utf-8")
-    return 0
+    return 0 if stats.get("finish_reason") == "finished" else EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -52,3 +52,7 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Resumable crawls keep their queue in JOBDIR, but not the seen-requests file
+# (see spiders/dupefilter.py for why).
+DUPEFILTER_CLASS = "spiders.dupefilter.RunScopedDupeFilter"

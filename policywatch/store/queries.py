@@ -20,10 +20,13 @@ from policywatch.store.tables import (
     CrawlRun,
     Document,
     DocumentPublisher,
+    DocumentSource,
     DocumentVersion,
     IngestError,
     Publisher,
+    Source,
 )
+from spiders.urls import url_key
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,11 @@ def documents_per_publisher(session: Session) -> list[tuple[str, int]]:
     return [(slug, int(n)) for slug, n in rows]
 
 
+def get_source(session: Session, *, key: str) -> Source | None:
+    """The stored source with this key, if any (crawled sources and imports alike)."""
+    return session.exec(select(Source).where(Source.key == key)).first()
+
+
 def recent_crawl_runs(session: Session, *, limit: int = 10) -> list[CrawlRun]:
     """The latest crawl runs, newest first."""
     return list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)).all())
@@ -285,6 +293,34 @@ def newest_public_update(session: Session, *, source_key: str) -> datetime | Non
     return session.exec(
         select(func.max(Document.public_updated_at)).where(Document.source_key == source_key)
     ).one()
+
+
+def known_documents(session: Session, *, source_key: str) -> dict[str, dict[str, str]]:
+    """What a source's next crawl may skip: URL path -> update time and HTTP validators.
+
+    Keys are URL paths (host-independent), values hold the ISO ``updated``
+    time and the ``etag``/``last_modified`` of the latest version, if any.
+    """
+    latest = (
+        select(Document, DocumentVersion.meta)
+        .join(DocumentSource, col(DocumentSource.document_id) == col(Document.id))
+        .join(
+            DocumentVersion,
+            (col(DocumentVersion.document_id) == col(Document.id))
+            & (col(DocumentVersion.version_no) == col(Document.latest_version)),
+        )
+        .where(DocumentSource.source_key == source_key)
+    )
+    known: dict[str, dict[str, str]] = {}
+    for document, meta in session.exec(latest).all():
+        entry = (
+            {"updated": document.public_updated_at.isoformat()}
+            if document.public_updated_at
+            else {}
+        )
+        entry.update({k: v for k, v in ((meta or {}).get("http") or {}).items() if v})
+        known[url_key(document.canonical_url)] = entry
+    return known
 
 
 def ingest_errors(session: Session, *, limit: int = 50) -> list[IngestError]:

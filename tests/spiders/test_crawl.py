@@ -219,3 +219,100 @@ def test_postgres_store_gets_the_same_crawl(
         hits = queries.search_documents(session, query="kinship")
     kinship_docs = [d for d in govuk_docs() if "kinship" in (d.title + d.body).lower()]
     assert len(hits) == len(kinship_docs)
+
+
+def find_window(new: int, changed: int) -> tuple[datetime, datetime, list]:
+    """Two moments between which exactly ``new`` GOV.UK documents appear and ``changed``
+    earlier ones get one new version each (searched in the corpus, not hard-coded)."""
+    events = sorted(
+        (
+            (version.public_timestamp, index, doc)
+            for doc in govuk_docs()
+            for index, version in enumerate(doc.versions)
+        ),
+        key=lambda event: (event[0], event[2].id),
+    )
+    for i in range(1, len(events)):
+        for j in range(i + 1, len(events)):
+            if events[i - 1][0] == events[i][0] or events[j - 1][0] == events[j][0]:
+                continue
+            window = events[i:j]
+            firsts = {doc.id for _, index, doc in window if index == 0}
+            changes = [doc.id for _, index, doc in window if index > 0]
+            distinct = len(changes) == len(set(changes)) and not firsts & set(changes)
+            if len(firsts) == new and len(changes) == changed and distinct:
+                return events[i - 1][0], events[j - 1][0], [doc for _, _, doc in window]
+            if len(window) > new + changed:
+                break
+    raise AssertionError("no such window in the corpus")
+
+
+def test_a_second_crawl_fetches_only_the_three_new_and_two_changed_documents(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    before, after, moved = find_window(new=3, changed=2)
+    site.as_of = before
+    run(settings, store, site)
+    site.request_log.clear()
+
+    site.as_of = after  # three documents appear, two change
+    second = run(settings, store, site)
+
+    counts = second.report.run_counts()
+    assert (counts["items_new"], counts["items_new_version"]) == (3, 2)
+    content_requests = sorted(p for p in site.request_log if p.startswith("/api/content/"))
+    assert content_requests == sorted(content_path(doc) for doc in moved)  # none for unchanged
+
+
+def test_pdf_attachments_are_downloaded_and_their_text_kept(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    doc = next(d for d in govuk_docs() if d.attachments)
+    run(settings, store, site)
+    with session_scope(store) as session:
+        document = session.exec(select(Document).where(Document.title == doc.title)).one()
+        version = queries.document_versions(session, document_id=document.id)[-1]
+    attachment = version.meta["attachments"][0]
+    assert attachment["filename"] == doc.attachments[0].filename
+    first_words = " ".join(doc.attachments[0].text.split()[:6])
+    assert first_words in attachment["text"]
+    assert "error" not in attachment
+
+
+def test_an_interrupted_crawl_resumes_without_duplicates_or_gaps(
+    settings: Settings, store: Engine, site: FixtureSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = govuk_docs()
+    for doc in docs[-20:]:
+        site.faults[content_path(doc)] = ["slow"]  # keep the crawl busy long enough
+
+    def run_then_interrupt(command: list[str], *, raw_path: Path, on_item=None):  # type: ignore[no-untyped-def]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and crawl_module._lines_in(part_path(raw_path)) < 10:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully, keeps JOBDIR
+        _, stderr = process.communicate(timeout=120)
+        return process.returncode, stderr.decode(errors="replace")[-500:]
+
+    monkeypatch.setattr(crawl_module, "run_spider", run_then_interrupt)
+    interrupted = run(settings, store, site)
+    monkeypatch.undo()
+
+    assert interrupted.status == "interrupted", interrupted.message
+    jobdir = crawl_module.state_dir(settings, interrupted.source_key) / "job"
+    assert jobdir.exists() and any(jobdir.iterdir())
+    stored_before = set(stored_titles(store))
+    assert 10 <= len(stored_before) < len(docs)
+
+    site.faults.clear()
+    site.request_log.clear()
+    resumed = run(settings, store, site)
+
+    assert resumed.status == "succeeded"
+    assert sorted(stored_titles(store)) == sorted(d.title for d in docs)  # nothing missing
+    assert resumed.report.run_counts()["items_new"] == len(docs) - len(stored_before)
+    refetched = {p for p in site.request_log if p.startswith("/api/content/")}
+    already = {content_path(d) for d in docs if d.title in stored_before}
+    assert not refetched & already  # finished work was not fetched again
+    assert not jobdir.exists()  # a finished crawl leaves no state behind
