@@ -149,6 +149,7 @@ class GovukSearchSpider(PolicyWatchSpider):
         document_types: str | list[str] = "",
         content_purpose_supergroups: str | list[str] = "",
         taxonomy_tree: str | list[str] = "",
+        taxonomy_base_paths: str | list[str] = "",
         since: str | None = None,
         page_size: int | str = 100,
         **kwargs: Any,
@@ -158,30 +159,74 @@ class GovukSearchSpider(PolicyWatchSpider):
         self.document_types = _as_list(document_types)
         self.supergroups = _as_list(content_purpose_supergroups)
         self.taxons = _as_list(taxonomy_tree)
+        #: taxon base paths (readable in sources.toml) resolved to content_ids at start
+        self.taxon_paths = _as_list(taxonomy_base_paths)
         self.since = date.fromisoformat(since[:10]) if since else None
         self.page_size = int(page_size)
 
-    def search_page(self, start: int) -> str:
+    def search_page(self, start: int, taxons: list[str] | None = None) -> str:
         return search_url(
             self.base_url,
             organisations=self.organisations,
             document_types=self.document_types,
             supergroups=self.supergroups,
-            taxons=self.taxons,
+            taxons=self.taxons + (taxons or []),
             since=self.since,
             start=start,
             count=self.page_size,
         )
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(
-            self.search_page(0),
+    def first_search(self, taxons: list[str]) -> scrapy.Request:
+        return scrapy.Request(
+            self.search_page(0, taxons),
             callback=self.parse_search,
             errback=self.on_error,
-            cb_kwargs={"start": 0},
+            cb_kwargs={"start": 0, "taxons": taxons},
         )
 
-    def parse_search(self, response: Response, start: int) -> Iterator[Any]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.taxon_paths:
+            yield self.taxon_request(self.taxon_paths, [])
+        else:
+            yield self.first_search([])
+
+    def taxon_request(self, pending: list[str], resolved: list[str]) -> scrapy.Request:
+        return scrapy.Request(
+            f"{self.base_url}/api/content{pending[0]}",
+            callback=self.parse_taxon,
+            errback=self.on_error,
+            cb_kwargs={"pending": pending, "resolved": resolved},
+        )
+
+    def parse_taxon(
+        self, response: Response, pending: list[str], resolved: list[str]
+    ) -> Iterator[Any]:
+        """Resolve one taxon base path to its content_id, then the next, then search.
+
+        A taxon that cannot be resolved is an error, and the search does not run:
+        searching without the filter would crawl a whole department's output.
+        """
+        error = self.http_error(response, "taxon_http_error")
+        content_id = None
+        if error is None:
+            try:
+                content_id = (load_json(response.body, response_charset(response))[0] or {}).get(
+                    "content_id"
+                )
+            except (ValueError, AttributeError):
+                content_id = None
+        if not content_id:
+            yield error or self.error_item(response.url, "taxon_not_found", pending[0])
+            return
+        resolved = [*resolved, content_id]
+        if pending[1:]:
+            yield self.taxon_request(pending[1:], resolved)
+        else:
+            yield self.first_search(resolved)
+
+    def parse_search(
+        self, response: Response, start: int, taxons: list[str] | None = None
+    ) -> Iterator[Any]:
         """One page of search results: a content request per hit, then the next page."""
         error = self.http_error(response, "search_http_error")
         if error is not None:
@@ -208,10 +253,10 @@ class GovukSearchSpider(PolicyWatchSpider):
         next_start = start + len(results)
         if results and next_start < total:
             yield scrapy.Request(
-                self.search_page(next_start),
+                self.search_page(next_start, taxons),
                 callback=self.parse_search,
                 errback=self.on_error,
-                cb_kwargs={"start": next_start},
+                cb_kwargs={"start": next_start, "taxons": taxons},
             )
 
     def parse_content(self, response: Response) -> Iterator[Any]:

@@ -24,6 +24,7 @@ from policywatch.config import Settings
 from policywatch.crawl import CrawlSummary, crawl_source, select_sources
 from policywatch.fixture_site.corpus import load_corpus
 from policywatch.fixture_site.server import FixtureSite
+from policywatch.registry import SourceConfig
 from policywatch.store import migrate, queries, session_scope
 from policywatch.store.db import make_engine
 from policywatch.store.tables import CrawlRun, Document, DocumentVersion, IngestError
@@ -316,3 +317,41 @@ def test_an_interrupted_crawl_resumes_without_duplicates_or_gaps(
     already = {content_path(d) for d in docs if d.title in stored_before}
     assert not refetched & already  # finished work was not fetched again
     assert not jobdir.exists()  # a finished crawl leaves no state behind
+
+
+def test_a_taxonomy_filter_is_resolved_from_base_paths(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    taxon = "/childcare-parenting/children-in-care-including-adoption"
+    source = SourceConfig(
+        key="govuk-children-in-care",
+        kind="govuk_search",
+        options={"taxonomy_base_paths": [taxon]},
+    )
+    summary = crawl_source(
+        settings, store, source, base_url=site.base_url, requests_per_second=FAST
+    )
+
+    def tagged(doc) -> bool:  # type: ignore[no-untyped-def]
+        chains = [[t.base_path for t in CORPUS.taxon_chain(path)] for path in doc.taxons]
+        return any(taxon in chain for chain in chains)
+
+    expected = sorted(d.title for d in govuk_docs() if tagged(d))
+    assert summary.status == "succeeded"
+    assert 0 < len(expected) < len(govuk_docs())
+    assert stored_titles(store) == expected
+    assert f"/api/content{taxon}" in site.request_log
+
+
+def test_an_unknown_taxon_stops_the_crawl_with_an_error(
+    settings: Settings, store: Engine, site: FixtureSite
+) -> None:
+    source = SourceConfig(
+        key="govuk-bad-taxon", kind="govuk_search", options={"taxonomy_base_paths": ["/no/such"]}
+    )
+    summary = crawl_source(
+        settings, store, source, base_url=site.base_url, requests_per_second=FAST
+    )
+    assert summary.report.rejected == {"taxon_http_error": 1}
+    assert stored_titles(store) == []
+    assert not any(p.startswith("/api/search.json") for p in site.request_log)
