@@ -53,9 +53,19 @@ class CrawlSummary:
     stats: dict[str, object] = field(default_factory=dict)
 
 
-def select_sources(settings: Settings, keys: list[str] | None = None) -> list[SourceConfig]:
-    """The configured sources, or the named subset (an unknown name is an error)."""
-    sources = load_sources(settings.resolved_sources_file)
+def select_sources(
+    settings: Settings,
+    keys: list[str] | None = None,
+    *,
+    sources_file: Path | None = None,
+    site_url: str | None = None,
+) -> list[SourceConfig]:
+    """The configured sources, or the named subset (an unknown name is an error).
+
+    ``sources_file`` overrides the configured file; ``site_url`` fills in the
+    ``{site}`` placeholder that the demo's sources file uses.
+    """
+    sources = load_sources(sources_file or settings.resolved_sources_file, site_url=site_url)
     if not keys:
         return sources
     by_key = {s.key: s for s in sources}
