@@ -33,8 +33,10 @@ from rich.table import Table
 from policywatch.config import Settings, get_settings
 from policywatch.crawl import CrawlSummary, crawl_source, select_sources
 from policywatch.errors import PolicyWatchError
+from policywatch.importer import ImportFormat, ImportReport, PublishedFrom, import_path
 from policywatch.ingest import count_lines, ingest_file
-from policywatch.registry import load_sources
+from policywatch.registry import SITE_PLACEHOLDER
+from policywatch.sources_check import probe
 from policywatch.store import connect, migrate, queries, session_scope
 
 console = Console()
@@ -118,22 +120,74 @@ def db_upgrade() -> None:
 # -- sources ---------------------------------------------------------------
 
 
+SourcesFileOption = Annotated[
+    Path | None,
+    typer.Option("--sources-file", help="Sources TOML file (default: POLICYWATCH_SOURCES_FILE)."),
+]
+SiteUrlOption = Annotated[
+    str | None,
+    typer.Option("--site-url", help="URL that replaces {site} in the sources file."),
+]
+
+
 @sources_app.command("list")
-def sources_list() -> None:
+def sources_list(sources_file: SourcesFileOption = None) -> None:
     """List the sources in the sources file and what each reads.
 
     Example: POLICYWATCH_SOURCES_FILE=my-sources.toml policywatch sources list
     """
     settings = get_settings()
-    table = Table(title=f"Sources ({settings.resolved_sources_file})")
-    for column in ("key", "kind", "base URL", "filters"):
-        table.add_column(column)
-    for source in load_sources(settings.resolved_sources_file):
-        filters = "; ".join(
-            f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in source.options.items()
+    path = sources_file or settings.resolved_sources_file
+    console.print(f"Sources in {path}:\n")
+    for source in select_sources(settings, sources_file=path, site_url=SITE_PLACEHOLDER):
+        unverified = "" if source.verified else "  [yellow](unverified)[/]"
+        console.print(f"[bold]{source.key}[/]  {source.kind}{unverified}")
+        console.print(
+            f"  {source.base_url or settings.govuk_base_url}", highlight=False, soft_wrap=True
         )
-        table.add_row(source.key, source.kind, source.base_url or settings.govuk_base_url, filters)
+        for name, value in source.options.items():
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            console.print(f"  {name}: {shown}", highlight=False, soft_wrap=True)
+
+
+@sources_app.command("check")
+def sources_check(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Check only this source key.")
+    ] = None,
+    sources_file: SourcesFileOption = None,
+    site_url: SiteUrlOption = None,
+) -> None:
+    """Probe each source once and report which respond (exit 1 if any does not).
+
+    Example: policywatch sources check --source adcs
+    """
+    settings = get_settings()
+    selected = select_sources(settings, source, sources_file=sources_file, site_url=site_url)
+    table = Table(title="Source check", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("key", "answers", "status", "was verified", "probe URL", "detail"):
+        table.add_column(column, overflow="fold")
+    failures = 0
+    with _progress() as progress:
+        task = progress.add_task("probing sources", total=len(selected))
+        results = []
+        for entry in selected:
+            base = entry.base_url or settings.govuk_base_url
+            results.append(probe(entry, base, user_agent=settings.full_user_agent))
+            progress.advance(task)
+    for result in results:
+        failures += not result.ok
+        table.add_row(
+            result.source.key,
+            "[green]yes[/]" if result.ok else "[red]no[/]",
+            str(result.status or "—"),
+            "yes" if result.source.verified else "no",
+            result.url,
+            result.detail,
+        )
     console.print(table)
+    if failures:
+        raise typer.Exit(1)
 
 
 # -- crawl and ingest ------------------------------------------------------
@@ -146,12 +200,16 @@ def run_crawls(
     base_url: str | None = None,
     full: bool = False,
     requests_per_second: float | None = None,
+    sources_file: Path | None = None,
+    site_url: str | None = None,
+    http_cache: bool = False,
 ) -> list[CrawlSummary]:
     """Crawl the selected sources one after another with a progress bar per stage."""
+    selected = select_sources(settings, source_keys, sources_file=sources_file, site_url=site_url)
     engine = connect(settings, upgrade=True)
     summaries: list[CrawlSummary] = []
     with _progress() as progress:
-        for source in select_sources(settings, source_keys):
+        for source in selected:
             crawl_task = progress.add_task(f"crawl {source.key}", total=None)
             ingest_task = progress.add_task(f"ingest {source.key}", total=None, visible=False)
 
@@ -171,6 +229,7 @@ def run_crawls(
                 base_url=base_url,
                 full=full,
                 requests_per_second=requests_per_second,
+                http_cache=http_cache,
                 on_crawl_progress=on_crawl,
                 on_ingest_start=on_ingest_start,
                 on_ingest_line=on_ingest_line,
@@ -223,12 +282,27 @@ def crawl(
     full: Annotated[
         bool, typer.Option("--full", help="Ignore earlier runs and re-read everything.")
     ] = False,
+    sources_file: SourcesFileOption = None,
+    site_url: SiteUrlOption = None,
+    http_cache: Annotated[
+        bool, typer.Option("--http-cache", help="Cache responses under the data dir (dev).")
+    ] = False,
 ) -> None:
     """Crawl the configured sources and store what is new (incremental by default).
 
-    Example: policywatch crawl --source govuk-childrens-social-care
+    A crawl that is stopped (Ctrl-C) resumes where it left off next time.
+
+    Example: policywatch crawl --source govuk-dfe --source parliament-statements
     """
-    summaries = run_crawls(get_settings(), source_keys=source, base_url=base_url, full=full)
+    summaries = run_crawls(
+        get_settings(),
+        source_keys=source,
+        base_url=base_url,
+        full=full,
+        sources_file=sources_file,
+        site_url=site_url,
+        http_cache=http_cache,
+    )
     print_crawl_summaries(summaries)
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
@@ -259,6 +333,110 @@ def ingest(
     )
     for reason, n in sorted(report.error_summary().items()):
         console.print(f"  {reason}: {n}")
+
+
+#: bad rows listed one by one after an import; the rest are counted (and kept in the store)
+MAX_PROBLEMS_SHOWN = 100
+
+
+@app.command("import")
+def import_documents(
+    path: Annotated[
+        Path,
+        typer.Argument(help="A JSONL or CSV file, or a folder of HTML, PDF and text files."),
+    ],
+    publisher: Annotated[
+        str | None,
+        typer.Option(help="Publisher slug for rows and files that name none (files never do)."),
+    ] = None,
+    source_key: Annotated[
+        str | None,
+        typer.Option(help="Record the import under this source key. Default: import-<name>."),
+    ] = None,
+    document_type: Annotated[
+        str, typer.Option(help="Document type for rows that name none.")
+    ] = "import",
+    fmt: Annotated[
+        ImportFormat | None,
+        typer.Option("--format", help="Default: by the file's extension, or folder."),
+    ] = None,
+    published_from: Annotated[
+        PublishedFrom | None,
+        typer.Option(help="Date files that state no date by their modification time."),
+    ] = None,
+) -> None:
+    """Import your own documents into the store, as a source of their own.
+
+    A JSONL file (one object a line) or a CSV file with the columns url, title,
+    published (ISO date), publisher, document_type, body_text or body_html,
+    and optionally description and external_id; or a folder of HTML, PDF and
+    text files. Bad lines are reported with their line numbers and skipped;
+    importing the same file again changes nothing.
+
+    Example: policywatch import my-documents.csv --publisher ofsted
+    """
+    if not path.exists():
+        raise PolicyWatchError(f"no such file or folder: {path}")
+    settings = get_settings()
+    engine = connect(settings, upgrade=True)
+    with _progress() as progress:
+        tasks: list[int] = []  # added once the import knows how many items there are
+
+        def on_start(total: int) -> None:
+            tasks.append(progress.add_task(f"import {path.name}", total=total))
+
+        report = import_path(
+            settings,
+            engine,
+            path,
+            publisher=publisher,
+            source_key=source_key,
+            document_type=document_type,
+            fmt=fmt,
+            published_from=published_from,
+            on_start=on_start,
+            on_item=lambda: progress.advance(tasks[0]),
+        )
+    print_import_report(report)
+    if report.stored == 0:  # every row was bad: nothing could be read
+        raise typer.Exit(1)
+
+
+def print_import_report(report: ImportReport) -> None:
+    counts = report.counts
+    console.print(
+        f"Imported {report.path} ({report.format}) as source [bold]{report.source_key}[/] "
+        f"(run {report.run_id}, {report.status})",
+        highlight=False,
+    )
+    console.print(
+        f"{counts['items_seen']} items: {counts['items_new']} new, "
+        f"{counts['items_new_version']} new versions, {counts['items_unchanged']} unchanged, "
+        f"{counts['items_rejected']} rejected"
+    )
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        console.print(f"  {problem}", markup=False, highlight=False)
+    if len(report.problems) > MAX_PROBLEMS_SHOWN:
+        console.print(
+            f"  ... and {len(report.problems) - MAX_PROBLEMS_SHOWN} more (kept in the store; "
+            "`policywatch status` lists the latest)"
+        )
+    if report.ingest.warnings:
+        warned = ", ".join(f"{k}: {v}" for k, v in sorted(report.ingest.warnings.items()))
+        console.print(f"  warnings: {warned}", markup=False, highlight=False)
+    if report.skipped:
+        files = "file that is" if len(report.skipped) == 1 else "files that are"
+        console.print(
+            f"  skipped {len(report.skipped)} {files} not HTML, PDF or text: "
+            + ", ".join(report.skipped[:10])
+            + (" ..." if len(report.skipped) > 10 else ""),
+            markup=False,
+            highlight=False,
+        )
+    if report.ignored_columns:
+        console.print(
+            f"  ignored columns: {', '.join(report.ignored_columns)}", markup=False, highlight=False
+        )
 
 
 # -- documents -------------------------------------------------------------
@@ -415,6 +593,8 @@ def status() -> None:
 
 #: crawl rate for the local fixture site (requests per second)
 LOCAL_RATE = 100.0
+#: the demo's sources: every source kind, pointed at the fixture site
+DEMO_SOURCES = Path(__file__).with_name("fixture_site") / "sources.toml"
 
 
 @app.command()
@@ -438,7 +618,12 @@ def demo(
     with FixtureSite(port=port) as site:
         console.print(f"Fixture site serving the demo corpus at {site.base_url}")
         # the fixture site is ours and on this machine: no need for GOV.UK politeness
-        summaries = run_crawls(settings, base_url=site.base_url, requests_per_second=LOCAL_RATE)
+        summaries = run_crawls(
+            settings,
+            sources_file=DEMO_SOURCES,
+            site_url=site.base_url,
+            requests_per_second=LOCAL_RATE,
+        )
     print_crawl_summaries(summaries)
     engine = connect(settings)
     with session_scope(engine) as session:
@@ -467,7 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="policywatch", standalone_mode=False)
+        # without standalone mode, Click returns (not raises) a command's typer.Exit code
+        code = app(args=args, prog_name="policywatch", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
@@ -489,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
             highlight=False,
         )
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

@@ -227,6 +227,7 @@ def crawl_source(
     full: bool = False,
     requests_per_second: float | None = None,
     http_cache: bool = False,
+    extra_args: list[str] | None = None,
     on_crawl_progress: Callable[[int], None] | None = None,
     on_ingest_start: Callable[[int], None] | None = None,
     on_ingest_line: Callable[[], None] | None = None,
@@ -235,7 +236,8 @@ def crawl_source(
 
     ``requests_per_second`` overrides the polite default; only the demo and the
     tests raise it, against the fixture site on this machine. ``http_cache``
-    keeps responses under the data directory, for development.
+    keeps responses under the data directory, for development. ``extra_args``
+    go to ``spiders.run`` as they are (the crawl benchmark turns politeness off).
     """
     url = (base_url or source.base_url or settings.govuk_base_url).rstrip("/")
     plan = plan_run(settings, engine, source, base_url=url, full=full)
@@ -250,6 +252,7 @@ def crawl_source(
     command += ["--known", str(plan.known_path), "--jobdir", str(plan.jobdir)]
     if http_cache:
         command += ["--http-cache-dir", str(settings.data_dir / "httpcache")]
+    command += extra_args or []
     log.info("crawling %s from %s (since %s)", source.key, url, plan.since)
     code, stderr_tail = run_spider(command, raw_path=plan.raw_path, on_item=on_crawl_progress)
     readable = plan.raw_path if plan.raw_path.exists() else part_path(plan.raw_path)

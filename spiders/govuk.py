@@ -244,10 +244,12 @@ class GovukSearchSpider(PolicyWatchSpider):
                 continue  # external links point off GOV.UK; nothing to fetch from the Content API
             if self.is_unchanged(f"{self.base_url}{link}", result.get("public_timestamp")):
                 continue  # the search hit shows the same update we already hold
+            url = f"{self.base_url}/api/content{link}"
             yield scrapy.Request(
-                f"{self.base_url}/api/content{link}",
+                url,
                 callback=self.parse_content,
                 errback=self.on_error,
+                headers=self.conditional_headers(f"{self.base_url}{link}"),
             )
         total = int(data.get("total") or 0)
         next_start = start + len(results)
@@ -261,6 +263,8 @@ class GovukSearchSpider(PolicyWatchSpider):
 
     def parse_content(self, response: Response) -> Iterator[Any]:
         """One content item: an announcement, or an error record saying why not."""
+        if response.status == 304:
+            return  # not modified since the version we hold
         error = self.http_error(response, "content_http_error")
         if error is not None:
             yield error

@@ -13,8 +13,10 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
@@ -86,3 +88,27 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         await sleep(self.delay_for(request, None))
         return retry
+
+
+class RedirectLoopMiddleware:
+    """Turn a redirect back to a URL already in the chain into an error, not silence.
+
+    Scrapy's duplicate filter drops a redirect to a URL it has seen, so a page
+    that redirects to itself would vanish without a trace. Raising
+    ``IgnoreRequest`` here sends it to the spider's errback, which records a
+    ``redirect_loop`` error for the page.
+    """
+
+    REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in self.REDIRECTS or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            raise IgnoreRequest(f"redirect loop: {request.url} -> {target}")
+        return response

@@ -23,6 +23,14 @@ from spiders.registry import SPIDER_CLASSES, spider_class
 #: exit code when Scrapy stopped before the crawl finished (Ctrl-C, SIGTERM)
 EXIT_INTERRUPTED = 3
 
+#: settings for benchmarking against a local site: as fast as Scrapy goes
+NO_POLITENESS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
 
 def stats_path(raw_path: Path) -> Path:
     """Where the stats of the crawl writing ``raw_path`` go."""
@@ -78,6 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--known", type=Path, default=None, help="known-documents JSON file")
     parser.add_argument("--jobdir", type=Path, default=None, help="Scrapy JOBDIR to resume")
     parser.add_argument("--http-cache-dir", type=Path, default=None, help="development cache")
+    parser.add_argument(
+        "--no-politeness",
+        action="store_true",
+        help="benchmarks only: no delays, no AutoThrottle, more concurrency (local sites only)",
+    )
+    parser.add_argument(
+        "--setting",
+        "-s",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one Scrapy setting, as `scrapy crawl -s` does (repeatable)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
 
@@ -94,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         http_cache_dir=args.http_cache_dir,
     )
     settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    if args.no_politeness:
+        for name, value in NO_POLITENESS.items():
+            settings.set(name, value, priority="cmdline")
+    for assignment in args.setting:
+        name, _, value = assignment.partition("=")
+        settings.set(name.strip(), value.strip(), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     arguments = spider_arguments(

@@ -31,6 +31,9 @@ RETRY_AFTER_MAX = 120.0  # never wait longer than this for a Retry-After header
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # responses pass middlewares from high numbers to low: 650 sees a redirect
+    # before RedirectMiddleware (600) follows it
+    "spiders.middlewares.RedirectLoopMiddleware": 650,
 }
 REDIRECT_MAX_TIMES = 10
 

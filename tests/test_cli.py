@@ -97,8 +97,36 @@ def test_documents_list_show_and_search_after_an_ingest(tmp_path: Path) -> None:
 def test_sources_list_shows_the_configured_sources() -> None:
     result = runner.invoke(app, ["sources", "list"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
-    assert "govuk-childrens-social-care" in result.output
-    assert "govuk_search" in result.output
+    assert "govuk-dfe  govuk_search" in result.output
+    assert "parliament-statements  parliament_statements  (unverified)" in result.output
+    assert (
+        "taxonomy_base_paths: /childcare-parenting/safeguarding-and-social-care-for-children"
+        in (result.output)
+    )
+
+
+def test_sources_check_reports_which_sources_answer(tmp_path: Path) -> None:
+    from policywatch.fixture_site.server import FixtureSite
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nkey = "alive"\nkind = "govuk_search"\nbase_url = "{site}"\n\n'
+        '[[source]]\nkey = "blog"\nkind = "feed"\nbase_url = "{site}/sites/adcs"\n'
+        'publisher = "adcs"\n\n'
+        '[[source]]\nkey = "gone"\nkind = "wordpress"\nbase_url = "http://127.0.0.1:9"\n'
+        "verified = false\n",
+        encoding="utf-8",
+    )
+    with FixtureSite() as site:
+        args = ["sources", "check", "--sources-file", str(sources), "--site-url", site.base_url]
+        result = runner.invoke(app, args, env={"COLUMNS": "250"})
+        probed = [p for p in site.request_log if not p.startswith("/robots")]
+    assert result.exit_code == 1  # one source does not answer
+    rows = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    assert rows["alive"].split()[1:3] == ["yes", "200"]
+    assert rows["blog"].split()[1:3] == ["yes", "200"]
+    assert rows["gone"].split()[1] == "no"
+    assert sorted(probed) == ["/api/search.json?count=1", "/sites/adcs/feed/"]
 
 
 def test_a_bad_sources_file_is_one_clear_error(

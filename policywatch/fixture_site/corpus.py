@@ -25,7 +25,10 @@ import yaml
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 
-SOURCES = ("govuk", "wordpress", "html")
+SOURCES = ("govuk", "wordpress", "html", "parliament")
+#: a UK Parliament written ministerial statement: its house and the prefix of its UIN
+PARLIAMENT_HOUSES = {"Commons": "HCWS", "Lords": "HLWS"}
+PARLIAMENT_FIELDS = ("house", "uin", "member_name", "member_role", "member_from")
 SECTOR_DOCUMENT_TYPES = ("blog_post", "news", "report", "consultation_response")
 THEMES = (
     "residential_care",
@@ -128,6 +131,12 @@ class CorpusDocument:
     other_publishers: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     taxons: tuple[str, ...] = ()
+    #: parliament documents only: the house, the statement's UIN and the minister making it
+    house: str | None = None
+    uin: str | None = None
+    member_name: str | None = None
+    member_role: str | None = None
+    member_from: str | None = None
     withdrawn: Withdrawal | None = None
     attachments: tuple[Attachment, ...] = ()
     labels: Labels = field(default_factory=Labels)
@@ -337,6 +346,10 @@ def _opt_int(value: Any, name: str) -> int | None:
     return value
 
 
+def _opt_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 def _require(data: dict[str, Any], key: str) -> Any:
     if data.get(key) in (None, ""):
         raise ValueError(f"missing required field '{key}'")
@@ -431,6 +444,7 @@ def parse_document(text: str, path: Path | None = None) -> CorpusDocument:
         other_publishers=_strs(data.get("other_publishers"), "other_publishers"),
         people=_strs(data.get("people"), "people"),
         taxons=_strs(data.get("taxons"), "taxons"),
+        **{name: _opt_str(data.get(name)) for name in PARLIAMENT_FIELDS},
         withdrawn=_parse_withdrawn(data.get("withdrawn")),
         attachments=_parse_attachments(data.get("attachments")),
         labels=_parse_labels(data.get("labels")),
@@ -681,6 +695,8 @@ def _check_publisher(doc: CorpusDocument, corpus: Corpus) -> list[str]:
     if pub is None:
         return [f"publisher '{doc.publisher}' is not in publishers.yaml"]
     errors = []
+    if doc.source == "parliament":
+        return _check_parliament(doc, pub)
     if doc.source == "govuk":
         if pub.kind != "government":
             errors.append(f"govuk document has non-government publisher '{doc.publisher}'")
@@ -700,6 +716,42 @@ def _check_publisher(doc: CorpusDocument, corpus: Corpus) -> list[str]:
                 f"{', '.join(SECTOR_DOCUMENT_TYPES)}"
             )
     return errors
+
+
+def _check_parliament(doc: CorpusDocument, pub: Publisher) -> list[str]:
+    """A written ministerial statement: one answering department, one minister, one version.
+
+    Parliament never edits a statement in place (a correction is a new,
+    linked statement), so a parliament document has exactly one version.
+    """
+    errors = []
+    if pub.kind != "government":
+        errors.append(f"parliament document has non-government publisher '{doc.publisher}'")
+    if doc.other_publishers:
+        errors.append("a parliament document has one answering department: no other_publishers")
+    if doc.document_type != "written_statement":
+        errors.append(f"document_type '{doc.document_type}' must be written_statement")
+    if len(doc.people) != 1:
+        errors.append("people must name exactly one minister (the member making the statement)")
+    if len(doc.versions) != 1:
+        errors.append("a parliament document has exactly one version (a correction is new)")
+    if doc.house is not None and doc.house not in PARLIAMENT_HOUSES:
+        errors.append(f"house '{doc.house}' is not one of {', '.join(PARLIAMENT_HOUSES)}")
+    house = doc.house or "Commons"
+    prefix = PARLIAMENT_HOUSES.get(house, "")
+    if doc.uin is not None and not re.fullmatch(rf"{prefix}\d+", doc.uin):
+        errors.append(f"uin '{doc.uin}' must look like {prefix}123 for house {house}")
+    return errors
+
+
+def _check_parliament_fields(doc: CorpusDocument) -> list[str]:
+    if doc.source == "parliament":
+        return []
+    return [
+        f"{name} is only for parliament documents"
+        for name in PARLIAMENT_FIELDS
+        if getattr(doc, name) is not None
+    ]
 
 
 def _check_versions(doc: CorpusDocument) -> list[str]:
@@ -754,6 +806,7 @@ def check_document(doc: CorpusDocument, corpus: Corpus, seen: Counter[str]) -> l
     problems = (
         _check_identity(doc, seen)
         + _check_publisher(doc, corpus)
+        + _check_parliament_fields(doc)
         + _check_versions(doc)
         + _check_taxons(doc, corpus)
         + _check_labels(doc)

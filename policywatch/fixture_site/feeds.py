@@ -19,7 +19,7 @@ from policywatch.fixture_site.corpus import CorpusDocument
 from policywatch.fixture_site.formats import iso, updated_at
 from policywatch.fixture_site.govuk_metadata import SUPERGROUPS, display_type
 from policywatch.fixture_site.request import Request
-from policywatch.fixture_site.responses import ATOM, RSS, Response, not_found_html
+from policywatch.fixture_site.responses import ATOM, RSS, Response, newest, not_found_html
 from policywatch.fixture_site.sector_pages import sector_body_html
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ WP_FEED_SIZE = 10
 
 def atom_feed(req: Request, title: str, docs: list[CorpusDocument], entries: list[str]) -> Response:
     """Wrap entries in an Atom 1.0 feed whose ``updated`` is the newest entry's."""
-    newest = [updated_at(d, req.as_of) for d in docs[:1]]
-    updated = iso(newest[0] if newest else req.as_of or datetime(2015, 1, 1, tzinfo=UTC))
+    latest = updated_at(docs[0], req.as_of) if docs else None  # docs come newest first
+    updated = iso(latest or req.as_of or datetime(2015, 1, 1, tzinfo=UTC))
     self_path = req.path
     xml = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"'
@@ -46,7 +46,13 @@ def atom_feed(req: Request, title: str, docs: list[CorpusDocument], entries: lis
         f"<title>{escape(title)}</title>\n<updated>{updated}</updated>\n"
         f"<author><name>HM Government</name></author>\n{''.join(entries)}</feed>\n"
     )
-    return Response(200, xml.encode("utf-8"), ATOM, {"Access-Control-Allow-Origin": "*"})
+    return Response(
+        200,
+        xml.encode("utf-8"),
+        ATOM,
+        {"Access-Control-Allow-Origin": "*"},
+        last_modified=latest,
+    )
 
 
 def atom_entry(req: Request, doc: CorpusDocument, entry_id: str, title: str) -> str:
@@ -140,7 +146,13 @@ def rss_feed(site: FixtureSite, req: Request, slug: str) -> Response:
         f"<lastBuildDate>{last}</lastBuildDate>\n<language>en-GB</language>\n"
         f"{items}</channel>\n</rss>\n"
     )
-    return Response(200, xml.encode("utf-8"), RSS)
+    # items show their current bodies, so the newest update of any of them
+    return Response(
+        200,
+        xml.encode("utf-8"),
+        RSS,
+        last_modified=newest(*(updated_at(d, req.as_of) for d in docs)),
+    )
 
 
 def rss_item(site: FixtureSite, doc: CorpusDocument, req: Request) -> str:

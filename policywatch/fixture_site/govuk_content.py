@@ -23,7 +23,7 @@ from policywatch.fixture_site.corpus import (
     Taxon,
     render_body_html,
 )
-from policywatch.fixture_site.formats import iso
+from policywatch.fixture_site.formats import iso, updated_at
 from policywatch.fixture_site.govuk_metadata import (
     ANNOUNCEMENTS,
     doc_organisations,
@@ -31,7 +31,7 @@ from policywatch.fixture_site.govuk_metadata import (
     is_political,
 )
 from policywatch.fixture_site.request import Request
-from policywatch.fixture_site.responses import Response, json_response
+from policywatch.fixture_site.responses import Response, json_response, newest
 
 if TYPE_CHECKING:
     from policywatch.fixture_site.server import FixtureSite
@@ -203,12 +203,20 @@ def content_item(site: FixtureSite, doc: CorpusDocument, as_of: datetime | None)
     return item
 
 
+def last_change(doc: CorpusDocument, as_of: datetime | None) -> datetime | None:
+    """When a GOV.UK document last changed at ``as_of``: its latest version or withdrawal."""
+    withdrawn = doc.withdrawn_at(as_of)
+    return newest(updated_at(doc, as_of), withdrawn.withdrawn_at if withdrawn else None)
+
+
 def content_api(site: FixtureSite, req: Request, path: str) -> Response:
     """``/api/content/<base_path>``: documents, and the taxons and organisations they link."""
     base_path = "/" + path.strip("/")
     doc = site.visible_by_base_path(base_path, req.as_of)
     if doc is not None:
-        return json_response(content_item(site, doc, req.as_of))
+        response = json_response(content_item(site, doc, req.as_of))
+        response.last_modified = last_change(doc, req.as_of)
+        return response
     taxon = site.corpus.taxons.get(base_path)
     if taxon is not None:
         return json_response(linked_taxon(site, taxon))

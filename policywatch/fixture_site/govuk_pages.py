@@ -19,6 +19,7 @@ from policywatch.fixture_site.responses import (
     PDF,
     Response,
     html_response,
+    newest,
     not_found_html,
     page_html,
 )
@@ -67,7 +68,11 @@ def govuk_page(site: FixtureSite, req: Request, doc: CorpusDocument) -> Response
         f'<meta name="govuk:content-id" content="{doc.content_id}">\n'
         f'<link rel="canonical" href="{req.url(doc.base_path)}">\n'
     )
-    return html_response(page_html(f"{doc.title} - GOV.UK", body, head))
+    response = html_response(page_html(f"{doc.title} - GOV.UK", body, head))
+    response.last_modified = newest(
+        version.public_timestamp, withdrawn.withdrawn_at if withdrawn else None
+    )
+    return response
 
 
 def govuk_attachment(site: FixtureSite, req: Request, number: str, filename: str) -> Response:

@@ -66,7 +66,9 @@ def sector_article(
         f'<meta name="description" content="{escape(doc.description)}">\n'
         f'<link rel="canonical" href="{req.url(site.post_path(doc))}">\n'
     )
-    return html_response(page_html(f"{doc.title} | {pub.title}", body, head))
+    response = html_response(page_html(f"{doc.title} | {pub.title}", body, head))
+    response.last_modified = version.public_timestamp
+    return response
 
 
 def sector_attachment(

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from policywatch.fixture_site.corpus import CorpusDocument
 from policywatch.fixture_site.formats import SITE_TZ, updated_at, wp_time
 from policywatch.fixture_site.request import ParamError, Request
-from policywatch.fixture_site.responses import Response, json_response, not_found_html
+from policywatch.fixture_site.responses import Response, json_response, newest, not_found_html
 from policywatch.fixture_site.sector_pages import sector_article, sector_body_html
 
 if TYPE_CHECKING:
@@ -155,13 +155,18 @@ def wp_posts(site: FixtureSite, req: Request, slug: str) -> Response:
     headers = {"X-WP-Total": str(len(docs)), "X-WP-TotalPages": str(pages)}
     if links:
         headers["Link"] = ", ".join(links)
-    return json_response(chunk, headers=headers)
+    response = json_response(chunk, headers=headers)
+    # every matching post, not just this page's: paging and X-WP-Total depend on them all
+    response.last_modified = newest(*(updated_at(d, req.as_of) for d in docs))
+    return response
 
 
 def wp_single_post(site: FixtureSite, req: Request, slug: str, post_id: str) -> Response:
     for doc in site.site_documents(slug, req.as_of):
         if site.post_ids.get(doc.id) == int(post_id):
-            return json_response(wp_post(site, doc, req))
+            response = json_response(wp_post(site, doc, req))
+            response.last_modified = updated_at(doc, req.as_of)
+            return response
     return wp_error("rest_post_invalid_id", "Invalid post ID.", 404)
 
 

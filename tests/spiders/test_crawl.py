@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from policywatch import crawl as crawl_module
+from policywatch.cli import DEMO_SOURCES
 from policywatch.config import Settings
 from policywatch.crawl import CrawlSummary, crawl_source, select_sources
 from policywatch.fixture_site.corpus import load_corpus
@@ -60,10 +61,11 @@ def govuk_docs(as_of: datetime | None = None) -> list:
 def run(
     settings: Settings, store: Engine, site: FixtureSite, *, full: bool = False
 ) -> CrawlSummary:
-    source = select_sources(settings)[0]
-    return crawl_source(
-        settings, store, source, base_url=site.base_url, full=full, requests_per_second=FAST
+    """Crawl the demo's GOV.UK source (every government publisher) from the fixture site."""
+    (source,) = select_sources(
+        settings, ["govuk-demo"], sources_file=DEMO_SOURCES, site_url=site.base_url
     )
+    return crawl_source(settings, store, source, full=full, requests_per_second=FAST)
 
 
 def stored_titles(store: Engine) -> list[str]:
