@@ -36,9 +36,12 @@ from policywatch.store.db import make_engine
 BENCH_LINE = re.compile(r"Crawled (\d+) pages \(at (\d+) pages/min\)")
 
 
-def policywatch_pages_per_second(repeats: int) -> tuple[float, list[float], int]:
-    """Median pages/s over ``repeats`` full crawls of every demo source."""
+def policywatch_pages_per_second(
+    repeats: int,
+) -> tuple[float, list[float], int, dict[str, list[float]]]:
+    """Median pages/s over ``repeats`` full crawls of every demo source, and per source."""
     rates: list[float] = []
+    per_source: dict[str, list[float]] = {}
     pages = 0
     with FixtureSite() as site, tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder))
@@ -51,11 +54,14 @@ def policywatch_pages_per_second(repeats: int) -> tuple[float, list[float], int]
                 summary = crawl_source(
                     settings, engine, source, full=True, extra_args=["--no-politeness"]
                 )
-                responses += int(summary.stats.get("downloader/response_count", 0))
-                seconds += float(summary.stats.get("elapsed_time_seconds", 0.0))
+                source_pages = int(summary.stats.get("downloader/response_count", 0))
+                source_seconds = float(summary.stats.get("elapsed_time_seconds", 0.0))
+                per_source.setdefault(source.key, []).append(source_pages / source_seconds)
+                responses += source_pages
+                seconds += source_seconds
             pages = responses
             rates.append(responses / seconds)
-    return statistics.median(rates), rates, pages
+    return statistics.median(rates), rates, pages, per_source
 
 
 def scrapy_bench_pages_per_second() -> float:
@@ -80,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     baseline = scrapy_bench_pages_per_second()
-    median, rates, pages = policywatch_pages_per_second(args.repeats)
+    median, rates, pages, per_source = policywatch_pages_per_second(args.repeats)
     print(f"scrapy bench (baseline):         {baseline:8.1f} pages/s")
     print(
         f"PolicyWatch demo sources:        {median:8.1f} pages/s  "
@@ -88,6 +94,9 @@ def main() -> None:
         f"{', '.join(f'{r:.0f}' for r in rates)})"
     )
     print(f"ratio PolicyWatch / scrapy bench: {median / baseline:8.2f}")
+    print("per source (median pages/s; small sources are dominated by start-up and robots.txt):")
+    for key, source_rates in per_source.items():
+        print(f"  {key:30s} {statistics.median(source_rates):8.1f}")
 
 
 if __name__ == "__main__":

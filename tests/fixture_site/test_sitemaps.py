@@ -1,4 +1,4 @@
-"""Sector-site sitemaps and the listing's "Updated" times, against the tiny corpus."""
+"""Sector-site sitemaps (tiny corpus) and the listing's "Updated" times (demo corpus)."""
 
 from __future__ import annotations
 

@@ -185,3 +185,41 @@ def test_the_same_document_from_two_sources_is_stored_once(
     assert len(documents) == first.report.run_counts()["items_new"]
     both = [link for link in links if link.source_key == "govuk-children-in-care"]
     assert len(both) == second.report.run_counts()["items_unchanged"]
+
+
+def sector_crawl(store: Engine, site: FixtureSite, key: str) -> CrawlSummary:
+    settings = Settings()
+    (source,) = select_sources(settings, [key], sources_file=DEMO_SOURCES, site_url=site.base_url)
+    return crawl_source(
+        settings, store, source, full=True, requests_per_second=200, extra_args=FAST_FAILURE
+    )
+
+
+def test_a_feed_that_returns_html_is_one_error_and_loses_nothing(
+    store: Engine, site: FixtureSite
+) -> None:
+    sector_crawl(store, site, "adcs-demo")
+    before = snapshot(store)
+    site.faults["/sites/adcs/feed/"] = ["html"]
+
+    summary = sector_crawl(store, site, "adcs-demo")
+
+    assert summary.report.rejected == {"not_a_feed": 1}
+    assert snapshot(store) == before
+    assert len(before) == sum(1 for d in CORPUS.documents if d.publisher == "adcs")
+
+
+def test_a_truncated_html_article_is_one_error_and_the_others_are_stored(
+    store: Engine, site: FixtureSite
+) -> None:
+    articles = sorted(d.id for d in CORPUS.documents if d.publisher == "ncercc")
+    site.faults[f"/sites/ncercc/news/{articles[0]}/"] = ["truncated"]
+
+    summary = sector_crawl(store, site, "ncercc-demo")
+
+    assert summary.report.rejected == {"truncated_page": 1}
+    assert summary.report.run_counts()["items_new"] == len(articles) - 1
+    site.faults.clear()
+    again = sector_crawl(store, site, "ncercc-demo")
+    assert again.report.run_counts()["items_new"] == 1
+    assert len(snapshot(store)) == len(articles)
