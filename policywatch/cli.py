@@ -38,6 +38,7 @@ from policywatch.ingest import count_lines, ingest_file
 from policywatch.registry import SITE_PLACEHOLDER
 from policywatch.sources_check import probe
 from policywatch.store import connect, migrate, queries, session_scope
+from policywatch.store.tables import CrawlRun
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -552,16 +553,21 @@ def documents_search(
 
 
 @app.command()
-def status() -> None:
-    """What the store holds, the latest crawl runs and items that could not be stored.
+def status(
+    runs: Annotated[
+        int, typer.Option(min=0, help="Also list this many most recent runs of any source.")
+    ] = 0,
+) -> None:
+    """What the store holds, each source's latest crawl run, and items that could not be stored.
 
-    Example: POLICYWATCH_DATA_DIR=/tmp/pw policywatch status
+    Example: POLICYWATCH_DATA_DIR=/tmp/pw policywatch status --runs 20
     """
     settings = get_settings()
     engine = connect(settings)
     with session_scope(engine) as session:
         counts = queries.store_counts(session)
-        runs = queries.recent_crawl_runs(session, limit=5)
+        latest = queries.latest_run_per_source(session)
+        history = queries.recent_crawl_runs(session, limit=runs) if runs else []
         errors = queries.ingest_errors(session, limit=5)
     console.print(f"Store: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"Data directory: {settings.data_dir.resolve()}")
@@ -570,23 +576,41 @@ def status() -> None:
         f"{counts.publishers} publishers, {counts.crawl_runs} crawl runs, "
         f"{counts.ingest_errors} items that could not be stored"
     )
-    if runs:
-        table = Table(title="Latest crawl runs")
-        for column in ("run", "source", "started", "status", "seen", "new", "errors"):
-            table.add_column(column)
-        for run in runs:
-            table.add_row(
-                str(run.id),
-                run.source_key,
-                run.started_at.strftime("%Y-%m-%d %H:%M"),
-                run.status,
-                str(run.items_seen),
-                str(run.items_new + run.items_new_version),
-                str(run.items_rejected),
-            )
-        console.print(table)
+    if latest:
+        console.print(runs_table("Latest run of each source", latest))
+    if history:
+        console.print(runs_table(f"Last {len(history)} runs", history))
     for error in errors:
-        console.print(f"  error: {error.reason} ({error.raw_path}:{error.line_no}) {error.detail}")
+        console.print(
+            f"  error: {error.reason} ({error.raw_path}:{error.line_no}) {error.detail}",
+            highlight=False,
+        )
+
+
+def runs_table(title: str, runs: list[CrawlRun]) -> Table:
+    """Crawl runs as a table: when, how it ended, what it found, what went wrong."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("run", justify="right")
+    table.add_column("source", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("new", "changed", "same", "failed"):
+        table.add_column(column, justify="right")
+    table.add_column("problems", overflow="fold")
+    for run in runs:
+        problems = ", ".join(f"{k} {v}" for k, v in sorted(run.error_summary.items()))
+        table.add_row(
+            str(run.id),
+            run.source_key,
+            run.started_at.strftime("%Y-%m-%d %H:%M"),
+            run.status,
+            str(run.items_new),
+            str(run.items_new_version),
+            str(run.items_unchanged),
+            str(run.items_rejected),
+            problems or "—",
+        )
+    return table
 
 
 # -- demo ------------------------------------------------------------------

@@ -42,8 +42,10 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 
 # Development cache: `policywatch crawl --http-cache` turns it on (HTTPCACHE_DIR set per run).
+# DummyPolicy keeps every response and replays it without asking the site again,
+# which is what a developer iterating on a spider wants; never for production runs.
 HTTPCACHE_ENABLED = False
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
 # Let the spider see 4xx/5xx that survived the retries, to record them as errors.
 HTTPERROR_ALLOW_ALL = True
 

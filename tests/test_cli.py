@@ -185,3 +185,46 @@ def test_an_unreachable_database_is_one_line_without_traceback(tmp_path: Path) -
 def test_status_before_upgrade_says_what_to_do(capsys) -> None:
     assert main(["status"]) == 1
     assert "run `policywatch db upgrade`" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_crawl_then_status_shows_each_sources_latest_run(isolated_settings: Path) -> None:
+    from policywatch.cli import DEMO_SOURCES
+    from policywatch.fixture_site.server import FixtureSite
+
+    with FixtureSite() as site:
+        site.faults["/sites/adcs/feed/"] = [500] * 10
+        for key in ("adcs-demo", "kinship-demo"):
+            args = ["crawl", "-s", key, "--sources-file", str(DEMO_SOURCES)]
+            result = runner.invoke(app, [*args, "--site-url", site.base_url])
+            assert result.exit_code == 0, result.output
+
+    status = runner.invoke(app, ["status", "--runs", "5"], env={"COLUMNS": "250"})
+    assert status.exit_code == 0
+    lines = status.output.splitlines()
+    rows = [line.split() for line in lines if "-demo" in line and line.split()[0].isdigit()]
+    latest = {row[1]: row for row in rows[:2]}
+    assert latest["adcs-demo"][5:10] == ["0", "0", "0", "1", "feed_http_error"]
+    assert latest["kinship-demo"][4] == "succeeded"
+    assert int(latest["kinship-demo"][5]) > 0  # new documents
+    assert len(rows) == 4  # two in the latest-per-source table, two in the history
+
+
+@pytest.mark.slow
+def test_the_development_http_cache_replays_without_asking_the_site(
+    isolated_settings: Path,
+) -> None:
+    from policywatch.cli import DEMO_SOURCES
+    from policywatch.fixture_site.server import FixtureSite
+
+    with FixtureSite() as site:
+        args = ["crawl", "-s", "kinship-demo", "--sources-file", str(DEMO_SOURCES)]
+        args += ["--site-url", site.base_url, "--http-cache", "--full"]
+        first = runner.invoke(app, args)
+        asked = len(site.request_log)
+        second = runner.invoke(app, args)
+        asked_again = len(site.request_log) - asked
+    assert first.exit_code == second.exit_code == 0
+    assert asked > 0
+    assert asked_again == 0
+    assert (isolated_settings / "httpcache").is_dir()

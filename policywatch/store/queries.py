@@ -279,6 +279,16 @@ def recent_crawl_runs(session: Session, *, limit: int = 10) -> list[CrawlRun]:
     return list(session.exec(select(CrawlRun).order_by(col(CrawlRun.id).desc()).limit(limit)).all())
 
 
+def latest_run_per_source(session: Session) -> list[CrawlRun]:
+    """The newest crawl run of every source, by source key."""
+    newest = select(func.max(CrawlRun.id)).group_by(CrawlRun.source_key)
+    return list(
+        session.exec(
+            select(CrawlRun).where(col(CrawlRun.id).in_(newest)).order_by(CrawlRun.source_key)
+        ).all()
+    )
+
+
 def last_finished_run(session: Session, *, source_key: str) -> CrawlRun | None:
     """The newest crawl of a source that has finished (whatever its outcome)."""
     return session.exec(

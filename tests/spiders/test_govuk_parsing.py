@@ -206,3 +206,49 @@ def test_repo_has_no_copy_of_the_shared_fixtures() -> None:
         if ".venv" not in p.parts and p.name.startswith("news_article__")
     ]
     assert copied == []
+
+
+CONTENT_ITEMS = sorted((GOVUK / "content-items").glob("*.json")) if GOVUK.exists() else []
+DOCUMENTS = [p for p in CONTENT_ITEMS if not p.name.startswith("taxon__")]
+
+
+@needs_shared
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_every_real_content_item_parses_into_a_complete_item(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    item = convert(data)
+    assert item.url == "https://www.gov.uk" + data["base_path"]
+    assert item.title and item.title == data["title"].strip()
+    assert item.external_id == data["content_id"]
+    assert item.document_type == data["document_type"]
+    assert item.first_published_at == data["first_published_at"]
+    assert item.public_updated_at == data["public_updated_at"]
+    assert item.organisations, "every announcement has a publishing organisation"
+    assert all(o["slug"] and "/" not in o["slug"] for o in item.organisations)
+    body = data["details"].get("body")
+    if body:
+        assert item.body_text and "<p>" not in item.body_text
+    assert item.change_history == list(data["details"].get("change_history") or [])
+    assert len(item.taxons) == len(data["links"].get("taxons") or [])
+    assert len(item.attachments) == len(data["details"].get("attachments") or [])
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "name", ["new_policies_for_dwp.json", "search-api-app-search-response.json"]
+)
+def test_real_search_responses_yield_a_request_per_internal_hit(name: str) -> None:
+    body = (GOVUK / "search-api" / name).read_bytes()
+    data = json.loads(body)
+    spider = GovukSearchSpider(source_key="s", base_url="https://www.gov.uk", page_size=1500)
+    request = Request(spider.search_page(0))
+    response = TextResponse(
+        request.url, body=body, request=request, headers={"Content-Type": "application/json"}
+    )
+    requests = [
+        r for r in spider.parse_search(response, start=0) if r.callback == spider.parse_content
+    ]
+    internal = [r["link"] for r in data["results"] if r.get("link", "").startswith("/")]
+    assert [r.url for r in requests] == [
+        f"https://www.gov.uk/api/content{link}" for link in internal
+    ]
