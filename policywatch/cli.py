@@ -516,7 +516,12 @@ def documents_show(
     if versions:
         for version in history:
             note = version.change_note or ""
-            console.print(f"  v{version.version_no} {_fmt_date(version.published_at)} {note}")
+            unseen = (
+                "" if version.body_known else "  [dim](from the change history; text not seen)[/]"
+            )
+            console.print(
+                f"  v{version.version_no} {_fmt_date(version.published_at)} {note}{unseen}"
+            )
     if body and history:
         console.print()
         console.print(history[-1].body_text, markup=False, highlight=False)
