@@ -8,7 +8,8 @@ Doc.spans groups (labels are the canonical values):
 
 - ``doc.spans["money"]``: label ``GBP``; ``span._.money`` is a :class:`dict`
   ``{"gbp": int, "low": int | None, "high": int | None, "per": "year" |
-  "month" | "week" | None, "years": float | None, "approximate": bool}``
+  "month" | "week" | "child" | "place" | None, "years": float | None,
+  "approximate": bool}``
   (``gbp`` is the amount in whole pounds; for a range it is the upper end).
 - ``doc.spans["actors"]``: label = canonical actor id (e.g.
   ``department-for-education``, ``la:E09000001``); ``span._.actor`` is
