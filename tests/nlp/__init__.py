@@ -1,0 +1,1 @@
+"""Language layer tests: the components, the pipeline, annotation and the quality gate."""
