@@ -29,6 +29,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from policywatch.config import Settings, get_settings
 from policywatch.crawl import CrawlSummary, crawl_source, select_sources
@@ -454,7 +455,7 @@ def _load_pipeline(model: str | None):  # type: ignore[no-untyped-def]
     settings = get_settings()
     with err_console.status("loading the spaCy pipeline"):
         pipeline, info = load_pipeline(model or settings.spacy_model)
-    if not info.trained:
+    if not info.trained and info.note != "blank pipeline requested":
         err_console.print(
             "[bold yellow]warning:[/] no trained spaCy pipeline: using the blank fallback "
             "(rules only). Themes, money, actors and coherence work; statements are less "
@@ -735,9 +736,9 @@ def status(
     console.print(f"Store: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"Data directory: {settings.data_dir.resolve()}")
     console.print(
-        f"{counts.documents} documents, {counts.versions} versions, "
-        f"{counts.publishers} publishers, {counts.crawl_runs} crawl runs, "
-        f"{counts.ingest_errors} items that could not be stored"
+        f"{counts.documents} documents, {counts.versions} versions "
+        f"({counts.annotated_versions} annotated), {counts.publishers} publishers, "
+        f"{counts.crawl_runs} crawl runs, {counts.ingest_errors} items that could not be stored"
     )
     if latest:
         console.print(runs_table("Latest run of each source", latest))
@@ -813,6 +814,7 @@ def demo(
         )
     print_crawl_summaries(summaries)
     engine = connect(settings)
+    annotate_for_demo(engine)
     with session_scope(engine) as session:
         counts = queries.store_counts(session)
         per_publisher = queries.documents_per_publisher(session)
@@ -829,6 +831,29 @@ def demo(
         console.print("(The dashboard is not built yet; nothing to serve.)")
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
+
+
+def annotate_for_demo(engine: Engine) -> None:
+    """The demo's second stage: annotate what was crawled (a no-op when nothing is new)."""
+    from nlp.annotate import annotate_pending
+
+    settings = get_settings()
+    pipeline, info = _load_pipeline(None)
+    with _progress() as progress:
+        task = progress.add_task("annotate", total=None)
+        report = annotate_pending(
+            engine,
+            pipeline,
+            info,
+            batch_size=settings.nlp_batch_size,
+            n_process=settings.nlp_processes,
+            on_start=lambda total: progress.update(task, total=total),
+            on_version=lambda: progress.advance(task),
+        )
+    console.print(
+        f"Annotated {report.versions} new versions with {info.model} "
+        f"({report.statements} policy statements found)."
+    )
 
 
 # -- entry point -----------------------------------------------------------

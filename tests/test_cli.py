@@ -91,7 +91,7 @@ def test_documents_list_show_and_search_after_an_ingest(tmp_path: Path) -> None:
     assert "v1 2023-02-02 First published." in shown.output
 
     status = runner.invoke(app, ["status"], env={"COLUMNS": "200"})
-    assert "2 documents, 2 versions" in status.output
+    assert "2 documents, 2 versions (0 annotated)" in status.output
 
 
 def test_sources_list_shows_the_configured_sources() -> None:

@@ -48,6 +48,7 @@ def test_demo_crawls_stores_summarises_and_a_second_run_adds_nothing(tmp_path: P
     assert f"The store holds {expected} documents" in first.stdout
     assert "department-for-education" in first.stdout
     assert str(database) in first.stdout
+    assert f"Annotated {expected} new versions" in first.stdout  # the language layer ran
 
     second = run_demo(tmp_path)
     assert second.returncode == 0, second.stderr
@@ -56,6 +57,7 @@ def test_demo_crawls_stores_summarises_and_a_second_run_adds_nothing(tmp_path: P
         (versions,) = connection.execute("SELECT count(*) FROM documentversion").fetchone()
     assert again == expected and versions == expected_versions
     assert f"The store holds {expected} documents ({expected_versions} versions)" in second.stdout
+    assert "Annotated 0 new versions" in second.stdout
 
 
 def test_demo_writes_only_where_it_is_told(tmp_path: Path) -> None:

@@ -33,6 +33,11 @@ Rules that decide what is a statement (this docstring is their record):
   department", a minister); else the nearest actor span in the sentence that
   is a subject or an agent; else the publisher (``doc.user_data["publisher"]``),
   because an announcement speaks for whoever published it; else ``None``.
+- A sum of money as the object of a neutral verb ("provide £10m for X",
+  "the programme will receive £695m") is an ``increase`` of what it is for
+  (or of the receiving subject); "a new X will ..." creates X.
+- Unknown targets come back with their head noun in the singular, so
+  "foster carers" and "foster carer" compare equal.
 - Creating something that measures capacity (``[capacity]`` in the data,
   e.g. "open new children's homes") is an ``increase`` of that capacity.
 
@@ -178,6 +183,8 @@ class StatementsData:
         }
         neutral = data.get("neutral", {})
         self.neutral = set(neutral.get("verbs", []))
+        self.money_verbs = set(neutral.get("money", []))
+        self.receive_verbs = set(neutral.get("receive", []))
         self.quantifiers = {w: "increase" for w in neutral.get("more", [])}
         self.quantifiers |= {w: "decrease" for w in neutral.get("fewer", [])}
         self.quantifiers |= {w: "create" for w in neutral.get("new", [])}
@@ -197,7 +204,7 @@ class StatementsData:
             (tuple(p.split()) for p in strip.get("prefixes", [])), key=lambda p: -len(p)
         )
         self.prefix_heads = {p[0] for p in self.prefixes} | {_singular(p[0]) for p in self.prefixes}
-        self.capacity = set(data.get("capacity", {}).get("targets", []))
+        self.capacity = {_key(t) for t in data.get("capacity", {}).get("targets", [])}
         variants: list[tuple[str, str]] = []
         for canonical, forms in data.get("synonyms", {}).items():
             for form in [canonical, *forms]:
@@ -243,7 +250,27 @@ def _canonical_cached(data: StatementsData, text: str) -> str:
                 break
     while words and words[-1] in data.leading | {"'s", "-"}:
         words = words[:-1]
+    if words:
+        # fold the head noun's number so "foster carer" and "foster carers" meet
+        words[-1] = _head_singular(words[-1])
     return " ".join(words)
+
+
+_PLURAL_ONLY = {
+    "series", "species", "news", "means", "premises", "headquarters", "whereabouts",
+    "arrangements", "needs", "savings", "earnings", "outskirts", "proceeds", "surroundings",
+    "goods", "works", "affairs", "thanks", "damages", "terms", "lives", "data",
+}  # fmt: skip
+
+
+def _head_singular(word: str) -> str:
+    """The head noun of an unknown target in the singular, for comparing and showing."""
+    if word in _PLURAL_ONLY or (not word.isalpha() and "-" not in word):
+        return word
+    word = word.rstrip("'")
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")) and len(word) > 4:
+        return word[:-2]
+    return _singular(word)
 
 
 @lru_cache(maxsize=1)
@@ -267,8 +294,9 @@ def canonical_target(text: str) -> str:
     Lower-cases, drops money, numbers, determiners and words like "new" or
     "more", then folds known variants ("residential capacity", "places in
     children's homes") onto one canonical phrase ("children's homes places").
-    Unknown phrases come back cleaned but otherwise as written, so two
-    spellings of an unknown target only meet if they are written alike.
+    Unknown phrases come back cleaned, with the head noun in the singular
+    ("foster carers" -> "foster carer"), so two spellings of an unknown target
+    meet when they differ only in number.
     """
     return default_data().canonical(text)
 
@@ -410,7 +438,7 @@ class StatementExtractor:
             if data.is_stop(target):
                 continue
             direction = cand["direction"]
-            if direction == "create" and target in data.capacity:
+            if direction == "create" and _key(target) in data.capacity:
                 direction = "increase"
             key = (sent.start, direction, target)
             if key in seen:
@@ -490,6 +518,11 @@ class StatementExtractor:
             for t in doc
             if t.dep_ in ("nsubj", "nsubjpass") or (t.dep_ == "pobj" and t.head.dep_ == "agent")
         }
+        for verb in doc:
+            # "a new What Works Centre will build ...": the new thing is created
+            subj = _new_subject(verb)
+            if subj is not None and verb.i not in rels:
+                rels[verb.i] = {"NEW": (subj.i,)}
         out: list[dict[str, Any]] = []
         for anchor in sorted(rels):
             found = self._parsed_one(doc, data, doc[anchor], rels[anchor])
@@ -506,6 +539,8 @@ class StatementExtractor:
         self, doc: Doc, data: StatementsData, verb: Token, rel: dict[str, tuple[int, ...]]
     ) -> tuple[str, Token] | None:
         lemma = verb.lemma_.lower()
+        if "NEW" in rel:
+            return "create", doc[rel["NEW"][0]]
         if "NOUN" in rel:
             return data.nouns[lemma], doc[rel["NOUN"][-1]]
         if "NEUTRAL" in rel and lemma not in data.all_verbs:
@@ -513,6 +548,9 @@ class StatementExtractor:
             for t in obj.subtree:
                 if t.i < obj.i and t.lower_ in data.quantifiers:
                     return data.quantifiers[t.lower_], obj
+            if lemma in data.money_verbs and _is_money(obj):
+                # "provide £10m for X", "councils will receive £250m": money is more
+                return "increase", obj
             return None
         particles = [c for c in verb.children if c.dep_ in ("prt", "prep", "advmod")]
         if (
@@ -542,9 +580,14 @@ class StatementExtractor:
             return None
         if "DOBJ" in rel:
             return direction, doc[rel["DOBJ"][0]]
+        preps = rel.get("PREP", ())
+        if "PASS" in rel and phrasal_prep in _PREPOSITIONS:
+            # "be entitled to support": the prepositional object, not the subject
+            for prep_i, pobj_i in zip(preps[::2], preps[1::2], strict=True):
+                if doc[prep_i].lower_ == phrasal_prep:
+                    return direction, doc[pobj_i]
         if "PASS" in rel:
             return direction, doc[rel["PASS"][0]]
-        preps = rel.get("PREP", ())
         for prep_i, pobj_i in zip(preps[::2], preps[1::2], strict=True):
             word = doc[prep_i].lower_
             if word == phrasal_prep or (lemma in ("invest", "reinvest") and word in ("in", "into")):
@@ -577,10 +620,13 @@ class StatementExtractor:
         ):
             return None  # "the department will continue": the actor, not a target
         # a money object: the target is what the money is for
-        if head.like_num or head.lower_ in ("£", "million", "billion") or head.text.startswith("£"):
-            head = _money_purpose(verb, head)
-            if head is None:
+        if _is_money(head):
+            purpose = _money_purpose(verb, head)
+            if purpose is None and verb.lemma_.lower() in data.receive_verbs:
+                purpose = _subject(verb)  # "the programme will receive £695m"
+            if purpose is None:
                 return None
+            head = purpose
         if head.ent_type_ in _NOT_TARGET_ENTS:
             return None
         tokens = _np_tokens(head, self.max_target_tokens)
@@ -725,7 +771,38 @@ class StatementExtractor:
                 cand = self._blank_one(doc, data, sent, toks, lows, lemmas, k, money_starts)
                 if cand is not None:
                     out.append(cand)
+            cand = self._blank_new_subject(sent, toks, lows, money_starts)
+            if cand is not None:
+                out.append(cand)
         return out
+
+    def _blank_new_subject(
+        self, sent: Span, toks: list[Token], lows: list[str], money_starts: dict[int, int]
+    ) -> dict[str, Any] | None:
+        """A new thing as the subject of "will" ("a new centre will ...") is created."""
+        m = 0
+        while m < len(toks) and lows[m] in ("a", "an", "the", "two", "three", "first"):
+            m += 1
+        if m >= len(toks) or lows[m] != "new":
+            return None
+        span_tokens = _blank_np_after(toks, lows, m + 1, money_starts, self.max_target_tokens)
+        end = m + 1 + len(span_tokens)
+        if not span_tokens or toks[m + 1].i in money_starts or end >= len(toks):
+            return None
+        if lows[end] not in _COMMIT_AUX or span_tokens[-1].i - toks[0].i + 1 != end:
+            return None
+        return {
+            "context_text": _join(span_tokens),
+            "sent": sent,
+            "anchor": toks[end].i,
+            "direction": "create",
+            "target_text": _join(span_tokens),
+            "target_range": (span_tokens[0].i, span_tokens[-1].i + 1),
+            "negated": False,
+            "hedged": False,
+            "actor": None,
+            "speaker": False,
+        }
 
     def _blank_one(
         self,
@@ -758,10 +835,12 @@ class StatementExtractor:
         is_noun = False
         direction = None
         after = k + 1
+        prep_phrasal = False
         if cues and lemma in data.all_verbs:
             for rest, phr_dir in data.phrasal.get(lemma, []):
                 if tuple(lows[k + 1 : k + 1 + len(rest)]) == rest:
                     direction, after = phr_dir, k + 1 + len(rest)
+                    prep_phrasal = rest[-1] in _PREPOSITIONS
                     break
             if direction is None:
                 direction = data.verbs.get(lemma)
@@ -780,6 +859,8 @@ class StatementExtractor:
                 m += 1
             if m < len(toks) and lows[m] in data.quantifiers:
                 direction, after = data.quantifiers[lows[m]], m
+            elif m < len(toks) and toks[m].i in money_starts and lemma in data.money_verbs:
+                direction, after = "increase", m
         if direction is None:
             return None
         if (lows[k] == "to" or "to" in cues) and any(lemmas[i] in data.reporting for i in range(k)):
@@ -791,6 +872,7 @@ class StatementExtractor:
                 return None
         passive = (
             not is_noun
+            and not prep_phrasal
             and any(w in ("be", "been", "being") for w in cues)
             and (lows[k] != lemma or lows[k].endswith(("ed", "en")) or lemma in _SAME_PARTICIPLE)
         )
@@ -889,6 +971,35 @@ def _ergative_direction(lemma: str) -> str | None:
         "cease": "abolish",
         "open": "create",
     }.get(lemma)
+
+
+_PREPOSITIONS = {"to", "for", "in", "into", "on", "at", "of", "with"}
+
+
+def _is_money(token: Token) -> bool:
+    """A money amount as a phrase head: "£45m", "£45 million", "45 million"."""
+    return (
+        token.like_num
+        or token.lower_ in ("£", "million", "billion", "bn", "m")
+        or token.text.startswith("£")
+    )
+
+
+def _new_subject(verb: Token) -> Token | None:
+    """The subject of a "will" clause when it is "a new X" (not a new amount of money)."""
+    if verb.pos_ not in ("VERB", "AUX") or not any(
+        c.dep_ in ("aux", "auxpass") and c.lower_ in _COMMIT_AUX for c in verb.children
+    ):
+        return None
+    for c in verb.children:
+        if (
+            c.dep_ in ("nsubj", "nsubjpass")
+            and c.pos_ in ("NOUN", "PROPN")
+            and any(g.lower_ == "new" and g.i < c.i for g in c.children)
+            and not _is_money(c)
+        ):
+            return c
+    return None
 
 
 def _own_subject(verb: Token) -> Token | None:

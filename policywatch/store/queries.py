@@ -17,6 +17,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from policywatch.store.tables import (
+    Annotation,
     CrawlRun,
     Document,
     DocumentPublisher,
@@ -241,6 +242,7 @@ class StoreCounts:
     publishers: int
     crawl_runs: int
     ingest_errors: int
+    annotated_versions: int
 
 
 def store_counts(session: Session) -> StoreCounts:
@@ -255,6 +257,9 @@ def store_counts(session: Session) -> StoreCounts:
         publishers=count(Publisher),
         crawl_runs=count(CrawlRun),
         ingest_errors=count(IngestError),
+        annotated_versions=int(
+            session.exec(select(func.count(func.distinct(Annotation.version_id)))).one()
+        ),
     )
 
 

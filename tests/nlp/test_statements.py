@@ -428,7 +428,9 @@ def test_money_nearest_in_sentence(sm: tuple[Language, StatementExtractor]) -> N
         ("Unregulated placements", "unregulated placements"),
         ("a national kinship allowance", "kinship allowance"),
         ("the new Widget Scheme", "widget scheme"),
-        ("£40 million of additional tea trolleys", "tea trolleys"),
+        ("£40 million of additional tea trolleys", "tea trolley"),
+        ("foster carers", "foster carer"),
+        ("Foster carer", "foster carer"),
     ],
 )
 def test_canonical_target(text: str, canonical: str) -> None:
@@ -517,10 +519,11 @@ def corpus_scores(pair: tuple[Language, StatementExtractor], spans=set_spans) ->
     }
 
 
-# Floors a little under what the component achieves (trained P 0.13 R 0.22, blank
-# P 0.13-0.14 R 0.22-0.23); the corpus labels only the headline statements of each
+# Floors a little under what the component achieves here (trained P 0.12-0.13
+# R 0.22, blank P 0.13-0.14 R 0.22-0.23; the full pipeline from load_pipeline()
+# reaches R 0.24 / 0.23); the corpus labels only the headline statements of each
 # document, so precision counts many true but unlabelled statements as wrong.
-FLOORS = {"trained": (0.20, 0.12), "blank": (0.20, 0.12)}
+FLOORS = {"trained": (0.22, 0.12), "blank": (0.22, 0.12)}
 
 
 def test_demo_corpus_trained(sm: tuple[Language, StatementExtractor]) -> None:

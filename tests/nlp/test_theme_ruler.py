@@ -306,10 +306,12 @@ def test_bytes_round_trip(lookup: Language) -> None:
 # -- the demo corpus ---------------------------------------------------------
 
 # Achieved when the threshold was chosen (micro over 143 documents, 361 labels):
-# precision 0.861, recall 0.792, F1 0.825, the same on all three pipelines.
-# The terms were tuned on this corpus, so these are training figures; the
-# held-out ones come from nlp/gold. The floors sit a little below.
-FLOORS = {"precision": 0.82, "recall": 0.75, "f1": 0.79}
+# precision 0.861, recall 0.792, F1 0.825 with taxonomy 1.0.0; 1.1.0 broadened
+# every theme from domain vocabulary (not this corpus) and reaches precision
+# 0.853, recall 0.803, F1 0.827. The terms were first tuned on this corpus, so
+# these are training figures; the held-out ones come from nlp/gold. The floors
+# sit a little below.
+FLOORS = {"precision": 0.83, "recall": 0.78, "f1": 0.81}
 
 
 def corpus_scores(pipeline: Language, predict: Callable[[Doc], list[str]]) -> dict[str, float]:
