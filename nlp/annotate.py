@@ -16,7 +16,7 @@ the stored version.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,14 +83,25 @@ def pending_versions(session: Session, *, pipeline_version: str) -> list[Pending
     return [PendingVersion(v, t or "", b or "", p) for v, t, b, p in rows]
 
 
-def make_docs(pipeline: Language, batch: list[PendingVersion]) -> list[Doc]:
-    """Tokenised Docs carrying their context before any component runs.
+def batched(items: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    chunk: list[Doc] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def make_docs(pipeline: Language, pending: list[PendingVersion]) -> Iterator[Doc]:
+    """Tokenised Docs carrying their context before any component runs, made lazily.
 
     The actors component reads ``user_data["publisher"]`` to resolve "the
     department"; the theme ruler reads ``title_chars`` to weigh title hits.
     """
-    docs = []
-    for item in batch:
+    for item in pending:
         doc = pipeline.make_doc(version_text(item.title, item.body_text))
         doc.user_data.update(
             {
@@ -99,8 +110,7 @@ def make_docs(pipeline: Language, batch: list[PendingVersion]) -> list[Doc]:
                 "version_id": item.version_id,
             }
         )
-        docs.append(doc)
-    return docs
+        yield doc
 
 
 def annotation_record(doc: Doc, info: PipelineInfo) -> dict[str, Any]:
@@ -251,10 +261,11 @@ def annotate_pending(
     report = AnnotateReport()
     if on_start:
         on_start(len(pending))
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start : start + batch_size]
-        docs = pipeline.pipe(make_docs(pipeline, batch), batch_size=batch_size, n_process=n_process)
-        annotated = [(doc.user_data["version_id"], doc) for doc in docs]
+    # One nlp.pipe over everything pending, so worker processes (n_process > 1)
+    # start once; results are stored and committed a batch at a time.
+    docs = pipeline.pipe(make_docs(pipeline, pending), batch_size=batch_size, n_process=n_process)
+    for chunk in batched(docs, batch_size):
+        annotated = [(doc.user_data["version_id"], doc) for doc in chunk]
         with session_scope(engine) as session:
             records = store_batch(session, annotated, info)
         for record in records:

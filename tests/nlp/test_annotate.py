@@ -177,3 +177,16 @@ def test_the_process_command_annotates_then_has_nothing_to_do(engine: Engine, mo
     assert "Annotated 2 versions" in first.output
     assert "BLANK FALLBACK" in first.output
     assert "Nothing to annotate" in second.output
+
+
+def test_two_processes_annotate_the_same_as_one(
+    engine: Engine, blank: tuple[Language, PipelineInfo]
+) -> None:
+    seed(engine, n=5)
+    report = annotate_pending(engine, *blank, batch_size=2, n_process=2)
+    assert (report.versions, report.batches) == (5, 3)
+    with session_scope(engine) as session:
+        annotations = session.exec(select(Annotation)).all()
+    # user_data (version id, publisher) travels with each Doc to the worker and back
+    assert len({a.version_id for a in annotations}) == 5
+    assert all(a.data["money"] for a in annotations)
