@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import SimpleFrozenList, ensure_path
 
 from nlp import extensions
+from nlp.components.serialization import JsonDataSerializer
 from nlp.components.theme_ruler import DATA_DIR, TermMatcher
 
 extensions.register()
@@ -51,8 +50,10 @@ def load_data(path: str | Path | None = None) -> dict[str, Any]:
         return tomllib.load(f)
 
 
-class Coherence:
+class Coherence(JsonDataSerializer):
     """Writes ``doc.spans[spans_key]`` and ``doc._.coherence`` from the markers."""
+
+    data_file = "coherence.json"
 
     def __init__(
         self,
@@ -181,26 +182,6 @@ class Coherence:
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in stream:
             yield self(doc)
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return srsly.json_dumps(self.data).encode()
-
-    def from_bytes(
-        self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> Coherence:
-        self.set_data(srsly.json_loads(bytes_data))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "coherence.json", self.data)
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> Coherence:
-        self.set_data(srsly.read_json(ensure_path(path) / "coherence.json"))
-        return self
 
 
 def _is_question(sent: Span) -> bool:

@@ -41,15 +41,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import SimpleFrozenList, ensure_path, filter_spans
+from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from nlp import extensions
+from nlp.components.serialization import JsonDataSerializer
 
 extensions.register()
 
@@ -233,8 +233,10 @@ def sentence_index(starts: Sequence[int], token_i: int) -> int:
     return max(bisect_right(starts, token_i) - 1, 0)
 
 
-class ThemeRuler:
+class ThemeRuler(JsonDataSerializer):
     """Writes ``doc.spans[spans_key]`` and ``doc._.themes`` from the taxonomy."""
+
+    data_file = "themes.json"
 
     def __init__(
         self, nlp: Language, name: str = "policywatch_theme_ruler", *, spans_key: str = "themes"
@@ -314,26 +316,6 @@ class ThemeRuler:
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in stream:
             yield self(doc)
-
-    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return srsly.json_dumps(self.data).encode()
-
-    def from_bytes(
-        self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> ThemeRuler:
-        self.set_data(srsly.json_loads(bytes_data))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "themes.json", self.data)
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()
-    ) -> ThemeRuler:
-        self.set_data(srsly.read_json(ensure_path(path) / "themes.json"))
-        return self
 
 
 @Language.factory(
