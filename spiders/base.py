@@ -36,6 +36,19 @@ from spiders.urls import url_key
 ATTACHMENT_MAXSIZE = 15 * 1024 * 1024
 
 
+def option_list(value: str | int | list[int | str] | None) -> list[str]:
+    """A spider option as a list of strings.
+
+    Options arrive as TOML lists from sources.toml, or as comma-separated
+    strings from ``scrapy crawl -a``; both mean the same list.
+    """
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
 def response_charset(response: Response) -> str | None:
     """The charset a response declares in its Content-Type header, if any."""
     content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()

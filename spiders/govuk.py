@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.base import PolicyWatchSpider, option_list, response_charset, validators
 from spiders.items import AnnouncementItem
 from spiders.text import html_to_text, load_json
 
@@ -155,12 +155,12 @@ class GovukSearchSpider(PolicyWatchSpider):
         **kwargs: Any,
     ) -> None:
         super().__init__(source_key=source_key, base_url=base_url, **kwargs)
-        self.organisations = _as_list(organisations)
-        self.document_types = _as_list(document_types)
-        self.supergroups = _as_list(content_purpose_supergroups)
-        self.taxons = _as_list(taxonomy_tree)
+        self.organisations = option_list(organisations)
+        self.document_types = option_list(document_types)
+        self.supergroups = option_list(content_purpose_supergroups)
+        self.taxons = option_list(taxonomy_tree)
         #: taxon base paths (readable in sources.toml) resolved to content_ids at start
-        self.taxon_paths = _as_list(taxonomy_base_paths)
+        self.taxon_paths = option_list(taxonomy_base_paths)
         self.since = date.fromisoformat(since[:10]) if since else None
         self.page_size = int(page_size)
 
@@ -290,9 +290,3 @@ class GovukSearchSpider(PolicyWatchSpider):
             item.warnings.append(warning)
         item.http = validators(response)
         yield from self.with_attachments(item)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    if isinstance(value, list):
-        return value
-    return [v.strip() for v in value.split(",") if v.strip()]

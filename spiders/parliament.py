@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.base import PolicyWatchSpider, option_list, response_charset, validators
 from spiders.items import AnnouncementItem
 from spiders.text import html_to_text, load_json
 
@@ -156,7 +156,7 @@ class ParliamentStatementsSpider(PolicyWatchSpider):
         **kwargs: Any,
     ) -> None:
         super().__init__(source_key=source_key, base_url=base_url or API_BASE_URL, **kwargs)
-        self.answering_bodies = [int(b) for b in _as_list(answering_bodies)]
+        self.answering_bodies = [int(b) for b in option_list(answering_bodies)]
         self.since = date.fromisoformat(since[:10]) if since else None
         self.page_size = int(page_size)
         self.house = house or None
@@ -253,9 +253,3 @@ class ParliamentStatementsSpider(PolicyWatchSpider):
         if warning:
             item.warnings.append(warning)
         return item
-
-
-def _as_list(value: str | int | list[int | str]) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [v.strip() for v in str(value).split(",") if v.strip()]
