@@ -25,11 +25,8 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.article_spider import ArticleSpider
 from spiders.extract import (
-    ExtractionError,
-    article_item,
-    extract_article,
     inner_html,
     merge_attachments,
     newest,
@@ -42,7 +39,7 @@ from spiders.extract import (
     to_utc_iso,
 )
 from spiders.items import AnnouncementItem
-from spiders.text import decode_bytes, html_to_text
+from spiders.text import html_to_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -226,7 +223,7 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
     raise FeedError("not_a_feed", f"root element is <{tag.localname}>, not <rss> or <feed>")
 
 
-class FeedSpider(PolicyWatchSpider):
+class FeedSpider(ArticleSpider):
     """Crawl one RSS or Atom feed; fetch article pages when the feed has no full text.
 
     Options: ``feed_path`` (default ``/feed/``, joined to ``base_url``) or an
@@ -357,34 +354,18 @@ class FeedSpider(PolicyWatchSpider):
 
     def parse_article(self, response: Response, entry: FeedEntry, feed_title: str) -> Iterator[Any]:
         """The article page of a feed entry: main text from the page, dates from the feed."""
-        if response.status != 200:  # 304 Not Modified: nothing new, and no error
-            error = self.http_error(response, "article_http_error")
-            if error is not None:
-                yield error
-            return
-        html, warning = decode_bytes(response.body, response_charset(response))
-        try:
-            article = extract_article(
-                html,
-                response.url,
-                body_selector=self.body_selector,
-                listed_published=entry.published,
-            )
-        except ExtractionError as exc:
-            yield self.error_item(response.url, exc.reason, exc.detail)
-            return
-        item = article_item(
-            article,
-            source_key=self.source_key,
+        result = self.read_article(
+            response,
             url=entry.link,
-            publisher=self.publisher,
+            error_reason="article_http_error",
+            listed_published=entry.published,
             publisher_title=self.publisher_title or feed_title,
-            document_type=self.document_type,
-            http=validators(response),
             external_id=entry.external_id,
         )
-        if warning:
-            item.warnings.append(warning)
+        if not isinstance(result, tuple):
+            yield from [result] if result is not None else []
+            return
+        article, item = result
         item.title = entry.title or item.title
         item.description = " ".join(html_to_text(entry.summary_html).split()) or item.description
         item.first_published_at = entry.published or item.first_published_at

@@ -23,11 +23,9 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.article_spider import ArticleSpider
+from spiders.base import response_charset
 from spiders.extract import (
-    ExtractionError,
-    article_item,
-    extract_article,
     looks_truncated,
     newest,
     older_than,
@@ -111,7 +109,7 @@ def parse_listing(
     return listed, urljoin(url, next_href) if next_href else None
 
 
-class HtmlListingSpider(PolicyWatchSpider):
+class HtmlListingSpider(ArticleSpider):
     """Crawl a site's news listing and the articles it links to.
 
     Options: ``listing_path`` (default ``/news/``) or an absolute
@@ -207,36 +205,19 @@ class HtmlListingSpider(PolicyWatchSpider):
 
     def parse_article(self, response: Response, listed: ListedArticle) -> Iterator[Any]:
         """One article page: an announcement, or an error record saying why not."""
-        if response.status != 200:
-            error = self.http_error(response, "article_http_error")
-            if error is not None:
-                yield error
-            return
-        html, warning = decode_bytes(response.body, response_charset(response))
-        try:
-            article = extract_article(
-                html,
-                response.url,
-                body_selector=self.body_selector,
-                listed_published=listed.published,
-            )
-        except ExtractionError as exc:
-            yield self.error_item(response.url, exc.reason, exc.detail)
-            return
-        item = article_item(
-            article,
-            source_key=self.source_key,
+        result = self.read_article(
+            response,
             url=listed.url,
-            publisher=self.publisher,
-            publisher_title=self.publisher_title,
-            document_type=self.document_type,
-            http=validators(response),
+            error_reason="article_http_error",
+            listed_published=listed.published,
         )
+        if not isinstance(result, tuple):
+            yield from [result] if result is not None else []
+            return
+        article, item = result
         item.title = item.title or listed.title
         item.description = item.description or listed.summary
         item.first_published_at = article.published or listed.published
         # the listing's time is what the next run compares with: keep the two equal
         item.public_updated_at = newest([article.updated, listed.when]) or item.first_published_at
-        if warning:
-            item.warnings.append(warning)
         yield from self.with_attachments(item)

@@ -23,17 +23,13 @@ from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
-from spiders.base import PolicyWatchSpider, response_charset, validators
+from spiders.article_spider import ArticleSpider
 from spiders.extract import (
-    ExtractionError,
-    article_item,
-    extract_article,
     newest,
     older_than,
     parse_since,
     to_utc_iso,
 )
-from spiders.text import decode_bytes
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -100,7 +96,7 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
     return Sitemap(is_index=kind == "sitemapindex", entries=entries)
 
 
-class SitemapSpider(PolicyWatchSpider):
+class SitemapSpider(ArticleSpider):
     """Crawl the pages a site's sitemap lists, skipping those that did not change.
 
     Options: ``sitemap_path`` (default ``/sitemap.xml``) or an absolute
@@ -191,31 +187,16 @@ class SitemapSpider(PolicyWatchSpider):
         self, response: Response, loc: str | None = None, lastmod: str | None = None
     ) -> Iterator[Any]:
         """One page: an announcement (under its sitemap URL), or an error record saying why not."""
-        if response.status != 200:
-            error = self.http_error(response, "page_http_error")
-            if error is not None:
-                yield error
-            return
-        html, warning = decode_bytes(response.body, response_charset(response))
-        try:
-            article = extract_article(html, response.url, body_selector=self.body_selector)
-        except ExtractionError as exc:
-            yield self.error_item(response.url, exc.reason, exc.detail)
-            return
-        item = article_item(
-            article,
-            source_key=self.source_key,
-            url=loc or response.url,
-            publisher=self.publisher,
-            publisher_title=self.publisher_title,
-            document_type=self.document_type,
-            http=validators(response),
+        result = self.read_article(
+            response, url=loc or response.url, error_reason="page_http_error"
         )
+        if not isinstance(result, tuple):
+            yield from [result] if result is not None else []
+            return
+        article, item = result
         # the sitemap's lastmod is what the next run compares with: keep the two equal
         if lastmod and not article.updated:
             item.public_updated_at = lastmod
         elif lastmod:
             item.public_updated_at = newest([article.updated, lastmod])
-        if warning:
-            item.warnings.append(warning)
         yield from self.with_attachments(item)

