@@ -39,7 +39,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema at ``engine`` up to ``revision`` (default: the newest)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
@@ -56,17 +56,22 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision(s) the database is at, comma-joined, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    """The newest revision shipped with this code."""
+    """The newest revision(s) shipped with this code, comma-joined.
+
+    Normally one; parallel branches of work may leave several heads until a
+    merge revision joins them, and upgrading to ``heads`` handles both.
+    """
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return script.get_current_head()
+    return ",".join(sorted(script.get_heads())) or None
 
 
 def is_up_to_date(engine: Engine) -> bool:
-    """True when the database schema matches this code's newest revision."""
+    """True when the database schema matches this code's newest revision(s)."""
     return current_revision(engine) == head_revision()

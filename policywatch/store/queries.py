@@ -21,9 +21,12 @@ from policywatch.store.tables import (
     CrawlRun,
     Document,
     DocumentPublisher,
+    DocumentScore,
     DocumentSource,
+    DocumentTheme,
     DocumentVersion,
     IngestError,
+    ModelRecord,
     Publisher,
     Source,
 )
@@ -343,3 +346,94 @@ def ingest_errors(session: Session, *, limit: int = 50) -> list[IngestError]:
     return list(
         session.exec(select(IngestError).order_by(col(IngestError.id).desc()).limit(limit)).all()
     )
+
+
+# -- tags: themes and classifier scores ---------------------------------------
+
+#: A rule theme score at or above this is a tag (the theme ruler's own threshold).
+RULE_TAG_THRESHOLD = 0.5
+
+
+def active_model(session: Session, *, name: str) -> ModelRecord | None:
+    """The model record in use for ``name`` (``themes`` or ``reactive``), if any."""
+    return session.exec(
+        select(ModelRecord).where(ModelRecord.name == name, col(ModelRecord.active).is_(True))
+    ).first()
+
+
+def current_themes(
+    session: Session, *, version_ids: list[int], model_version: str | None = None
+) -> dict[int, dict[str, float]]:
+    """The theme tags of each version, as {version_id: {theme: score}}.
+
+    Every stage that reads themes (timeline, alerts, exports, dashboard) calls
+    this, so they all agree on what a document is tagged with. A version tagged
+    by the themes model (``model_version``, else the active one) gets its
+    ``combined`` rows, which hold final tags only (``model`` rows hold every
+    theme's probability); a version the model has not
+    seen falls back to the rule tags at :data:`RULE_TAG_THRESHOLD`.
+    """
+    if not version_ids:
+        return {}
+    if model_version is None:
+        model = active_model(session, name="themes")
+        model_version = model.version if model else None
+    tags: dict[int, dict[str, float]] = {}
+    if model_version is not None:
+        rows = session.exec(
+            select(DocumentTheme.version_id, DocumentTheme.theme, DocumentTheme.score).where(
+                col(DocumentTheme.version_id).in_(version_ids),
+                DocumentTheme.method == "combined",
+                DocumentTheme.model_version == model_version,
+            )
+        ).all()
+        for version_id, theme, score in rows:
+            tags.setdefault(version_id, {})[theme] = score
+    # the model writes a "model" row for every theme of every version it scores,
+    # so a version with model rows but no combined ones was seen and tagged nothing
+    seen = set(tags)
+    if model_version is not None:
+        seen |= set(
+            session.exec(
+                select(DocumentTheme.version_id).where(
+                    col(DocumentTheme.version_id).in_(version_ids),
+                    DocumentTheme.method == "model",
+                    DocumentTheme.model_version == model_version,
+                )
+            ).all()
+        )
+    for version_id in seen:
+        tags.setdefault(version_id, {})
+    rest = [version_id for version_id in version_ids if version_id not in seen]
+    if rest:
+        rows = session.exec(
+            select(DocumentTheme.version_id, DocumentTheme.theme, DocumentTheme.score).where(
+                col(DocumentTheme.version_id).in_(rest),
+                DocumentTheme.method == "rule",
+                DocumentTheme.score >= RULE_TAG_THRESHOLD,
+            )
+        ).all()
+        for version_id, theme, score in rows:
+            tags.setdefault(version_id, {})[theme] = max(score, tags[version_id].get(theme, 0.0))
+    return tags
+
+
+def reactive_scores(
+    session: Session, *, version_ids: list[int], model_version: str | None = None
+) -> dict[int, float]:
+    """The reactive classifier's probability per version (missing when not yet scored)."""
+    if not version_ids:
+        return {}
+    if model_version is None:
+        model = active_model(session, name="reactive")
+        if model is None:
+            return {}
+        model_version = model.version
+    rows = session.exec(
+        select(DocumentScore.version_id, DocumentScore.score).where(
+            col(DocumentScore.version_id).in_(version_ids),
+            DocumentScore.name == "reactive",
+            DocumentScore.model_version == model_version,
+        )
+    ).all()
+    return dict(rows)

@@ -209,8 +209,12 @@ class Statement(SQLModel, table=True):
 class DocumentTheme(SQLModel, table=True):
     """A theme tag on a version, from rules, a model, or their combination, with evidence."""
 
+    # One row per (version, theme, method, model version): retagging with a new
+    # model adds rows beside the old ones, so earlier tags stay queryable by version.
     __table_args__ = (
-        UniqueConstraint("version_id", "theme", "method", name="uq_theme_version_method"),
+        UniqueConstraint(
+            "version_id", "theme", "method", "model_version", name="uq_theme_version_method_model"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -221,6 +225,38 @@ class DocumentTheme(SQLModel, table=True):
     method: str = Field(max_length=20)
     model_version: str | None = Field(default=None, max_length=100)
     evidence: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class DocumentScore(SQLModel, table=True):
+    """A per-document score from a classifier other than themes (``reactive`` so far)."""
+
+    __table_args__ = (
+        UniqueConstraint("version_id", "name", "model_version", name="uq_score_version_name_model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="documentversion.id", index=True)
+    name: str = Field(max_length=50, index=True)
+    score: float = 0.0
+    model_version: str = Field(max_length=100)
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ModelRecord(SQLModel, table=True):
+    """A trained classifier known to the store: its card, file and whether it is in use.
+
+    At most one record per ``name`` (themes, reactive) is active; tagging uses it,
+    and its ``version`` is written beside every tag it makes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, index=True)
+    version: str = Field(max_length=100, unique=True, index=True)
+    path: str = Field(default="", max_length=1000)
+    card: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # -- the timeline ----------------------------------------------------------
