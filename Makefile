@@ -27,6 +27,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 

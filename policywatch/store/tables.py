@@ -355,3 +355,30 @@ class StageMark(SQLModel, table=True):
     stage: str = Field(max_length=50)
     version_id: int = Field(foreign_key="documentversion.id", index=True)
     completed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# -- dashboard: reviewer accounts and their decisions on signals ----------
+
+
+class ReviewerUser(SQLModel, table=True):
+    """A reviewer who may confirm or dismiss signals; created by an admin from the CLI."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=100)
+    #: pwdlib (argon2) hash; the password itself is never stored
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignalReview(SQLModel, table=True):
+    """One reviewer decision on a signal; the newest one sets the signal's status."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    signal_id: int = Field(foreign_key="signal.id", index=True)
+    user_id: int = Field(foreign_key="revieweruser.id", index=True)
+    #: confirm | dismiss | reopen
+    action: str = Field(max_length=20)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
