@@ -308,7 +308,14 @@ class SignalEvidence(SQLModel, table=True):
 
 
 class Subscription(SQLModel, table=True):
-    """Saved filters + a channel + a cadence, for a sector body or a journalist."""
+    """Saved filters + a channel + a cadence, for a sector body or a journalist.
+
+    Four secrets, each for one purpose, so a leaked unsubscribe link or feed
+    URL cannot be used to change the subscription: ``token`` (the management
+    link), ``confirm_token`` (double opt-in), ``unsubscribe_token`` (one-click
+    unsubscribe) and ``feed_token`` (the private Atom feed). ``secret`` signs
+    webhook bodies.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
@@ -321,10 +328,37 @@ class Subscription(SQLModel, table=True):
     token: str = Field(index=True, unique=True, max_length=100)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: who the messages greet ("Kinship Care Alliance"); defaults to the subscription name
+    subscriber_name: str = Field(default="", max_length=300)
+    #: where dead-letter notices go (defaults to the address of an email subscription)
+    owner_email: str | None = Field(default=None, max_length=300)
+    confirm_token: str = Field(default="", index=True, max_length=100)
+    unsubscribe_token: str = Field(default="", index=True, max_length=100)
+    feed_token: str = Field(default="", index=True, max_length=100)
+    secret: str = Field(default="", max_length=100)
+    #: None until the confirmation link is followed (email); set at creation for other channels
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unsubscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: digests (and an immediate subscription's overflow) go out at this local hour
+    send_hour: int = 8
+    #: weekly digests go out on this weekday (0 = Monday)
+    send_weekday: int = 0
+    timezone: str = Field(default="UTC", max_length=64)
+    #: most immediate messages per local day; the rest roll into the next digest
+    daily_cap: int | None = None
+    last_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: set when the owner was told about a dead letter; cleared by the next success
+    owner_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Delivery(SQLModel, table=True):
-    """One alert for one subscription; the unique key is what makes sending idempotent."""
+    """One alert for one subscription; the unique key is what makes sending idempotent.
+
+    Deliveries are the outbox: matching inserts them in the transaction that
+    records what it matched, and the sender drains them. Several deliveries
+    can go out in one message (a digest); ``message_key`` groups them and is
+    the idempotency key the receiver sees.
+    """
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "item_kind", "item_id", name="uq_delivery_item"),
@@ -335,12 +369,22 @@ class Delivery(SQLModel, table=True):
     #: document | signal
     item_kind: str = Field(max_length=20)
     item_id: int
-    #: queued | sent | failed
+    #: held (waits for a digest) | queued | sending | sent | dead
     status: str = Field(default="queued", max_length=20)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the message this delivery goes out in; the receiver sees it as the idempotency key
+    message_key: str = Field(default="", index=True, max_length=200)
+    #: immediate | digest | overflow (over the daily cap, rolled into the next digest)
+    mode: str = Field(default="immediate", max_length=20)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the "why you got this" line
+    why: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    #: what the alert says, frozen at match time (title, themes, sentence, quotes, links)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 # -- progress --------------------------------------------------------------
@@ -382,3 +426,28 @@ class SignalReview(SQLModel, table=True):
     action: str = Field(max_length=20)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# -- alerts: matching progress and owner notices ---------------------------
+
+
+class AlertMatch(SQLModel, table=True):
+    """That a document version or a signal has been matched, so a re-run skips it."""
+
+    #: version | signal
+    item_kind: str = Field(primary_key=True, max_length=20)
+    item_id: int = Field(primary_key=True)
+    matched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deliveries: int = 0
+
+
+class AlertNotice(SQLModel, table=True):
+    """A message to a subscription's owner (a dead letter), sent once per failure episode."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    kind: str = Field(max_length=30)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
