@@ -31,6 +31,8 @@ class SourceConfig:
     base_url: str | None = None
     #: False for sources whose URL could not be checked when the file was written
     verified: bool = True
+    #: False when the source's terms do not let us redistribute full text (exports omit it)
+    redistribute: bool = True
     options: dict[str, Any] = field(default_factory=dict)
 
     def as_spider_source(self) -> dict[str, Any]:
@@ -44,6 +46,8 @@ class PublisherConfig:
     title: str
     kind: str
     acronym: str | None = None
+    #: False when the publisher's terms do not let us redistribute full text
+    redistribute: bool = True
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -82,7 +86,7 @@ def load_sources(path: Path, *, site_url: str | None = None) -> list[SourceConfi
                     "(use `policywatch demo`, or `crawl --site-url`)"
                 )
             base_url = base_url.replace(SITE_PLACEHOLDER, site_url.rstrip("/"))
-        reserved = {"key", "kind", "title", "base_url", "verified"}
+        reserved = {"key", "kind", "title", "base_url", "verified", "redistribute"}
         sources.append(
             SourceConfig(
                 key=key,
@@ -90,6 +94,7 @@ def load_sources(path: Path, *, site_url: str | None = None) -> list[SourceConfi
                 title=entry.get("title", ""),
                 base_url=base_url,
                 verified=bool(entry.get("verified", True)),
+                redistribute=bool(entry.get("redistribute", True)),
                 options={k: v for k, v in entry.items() if k not in reserved},
             )
         )
@@ -104,6 +109,7 @@ def load_publishers(path: Path = PUBLISHERS_FILE) -> dict[str, PublisherConfig]:
             title=entry.get("title", entry["slug"]),
             kind=entry.get("kind", "unknown"),
             acronym=entry.get("acronym"),
+            redistribute=bool(entry.get("redistribute", True)),
         )
         for entry in _read_toml(path).get("publisher", [])
     }
