@@ -74,6 +74,36 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Processes for nlp.pipe (2 helps on two cores)."
     )
 
+    # -- flows (issue 7) --
+    # Dask scheduler address (tcp://host:8786): annotation batches go to that cluster
+    # through prefect-dask; unset means threads in this process.
+    dask_address: str | None = Field(
+        default=None, description="Dask scheduler address for annotation batches (prefect-dask)."
+    )
+    # How many sources the crawl flow crawls at once (one Scrapy subprocess each).
+    flow_crawl_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Sources crawled in parallel by the crawl flow."
+    )
+    # Retries of an IO task (crawl, alert sending, export) after its first attempt.
+    flow_retries: int = Field(default=2, ge=0, description="Retries of each IO task.")
+    # First retry delay of an IO task; later retries double it, with random jitter.
+    flow_retry_delay_seconds: float = Field(
+        default=10.0, ge=0, description="First retry delay of an IO task (exponential backoff)."
+    )
+    # An IO task running longer than this is failed (and retried).
+    flow_io_timeout_seconds: float = Field(
+        default=3600.0, gt=0, description="Time-out of one IO task (a crawl, a send)."
+    )
+    # Versions per annotation task (one Prefect task per batch, never per document).
+    flow_annotate_batch_size: int = Field(
+        default=256, ge=1, description="Document versions per annotation task."
+    )
+    # Test-only hook: at this named point (see flows/hooks.py) write <data_dir>/paused-at-<point>
+    # and wait to be killed, so a crash test can SIGKILL a run exactly there.
+    flow_test_pause_at: str | None = Field(
+        default=None, description="TEST ONLY: pause a flow at this named point (crash test)."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the SQLite file inside the data directory."""

@@ -33,6 +33,8 @@ class SourceConfig:
     verified: bool = True
     #: False when the source's terms do not let us redistribute full text (exports omit it)
     redistribute: bool = True
+    #: cron expression (5 fields, UTC) on which `policywatch serve` crawls this source
+    schedule: str = "0 * * * *"
     options: dict[str, Any] = field(default_factory=dict)
 
     def as_spider_source(self) -> dict[str, Any]:
@@ -86,7 +88,13 @@ def load_sources(path: Path, *, site_url: str | None = None) -> list[SourceConfi
                     "(use `policywatch demo`, or `crawl --site-url`)"
                 )
             base_url = base_url.replace(SITE_PLACEHOLDER, site_url.rstrip("/"))
-        reserved = {"key", "kind", "title", "base_url", "verified", "redistribute"}
+        reserved = {"key", "kind", "title", "base_url", "verified", "redistribute", "schedule"}
+        schedule = entry.get("schedule", SourceConfig.schedule)
+        if not isinstance(schedule, str) or len(schedule.split()) != 5:
+            raise PolicyWatchError(
+                f"{path}: source {key!r} has schedule {schedule!r}; "
+                "use a 5-field cron expression such as '0 * * * *'"
+            )
         sources.append(
             SourceConfig(
                 key=key,
@@ -95,6 +103,7 @@ def load_sources(path: Path, *, site_url: str | None = None) -> list[SourceConfi
                 base_url=base_url,
                 verified=bool(entry.get("verified", True)),
                 redistribute=bool(entry.get("redistribute", True)),
+                schedule=schedule,
                 options={k: v for k, v in entry.items() if k not in reserved},
             )
         )

@@ -451,3 +451,30 @@ class AlertNotice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# -- flows (issue 7) -------------------------------------------------------
+
+
+class StageRun(SQLModel, table=True):
+    """One stage of one orchestrated run: what went in and out, how long, what failed.
+
+    ``policywatch status`` reads these rows, so a failure shows up in the store and
+    not only in Prefect's own database (which an unattended run may not keep).
+    """
+
+    __table_args__ = (UniqueConstraint("run_key", "stage", name="uq_stagerun_run_stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: the Prefect flow run id (or a fresh uuid outside Prefect), shared by a run's stages
+    run_key: str = Field(max_length=64, index=True)
+    flow_name: str = Field(default="", max_length=100)
+    stage: str = Field(max_length=50)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    items_in: int = 0
+    items_out: int = 0
+    items_failed: int = 0
+    seconds: float = 0.0
+    #: succeeded | failed | partial (some items failed, the stage went on)
+    status: str = Field(default="succeeded", max_length=20)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
