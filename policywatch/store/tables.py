@@ -272,6 +272,8 @@ class Event(SQLModel, table=True):
     theme: str | None = Field(default=None, max_length=100)
     title: str = Field(default="", max_length=1000)
     url: str | None = Field(default=None, max_length=1000)
+    #: when it was registered: an event added after a recompute makes its theme "affected"
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Signal(SQLModel, table=True):
@@ -285,8 +287,16 @@ class Signal(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=300)
     score: float = 0.0
     explanation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    #: open | confirmed | dismissed
-    status: str = Field(default="open", max_length=20)
+    #: open | changed (evidence changed since first shown) | withdrawn (evidence no longer
+    #: supports it) | confirmed | dismissed (reviewer decisions, kept across recomputes)
+    status: str = Field(default="open", max_length=20, index=True)
+    #: what recompute compares: target:<canonical target> or theme:<theme>
+    scope: str = Field(default="", max_length=320, index=True)
+    #: hash of the evidence (documents, offsets, quotes): a change marks the signal "changed"
+    digest: str = Field(default="", max_length=64)
+    #: dates of the earliest and latest document involved, for sorting and date filters
+    first_date: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    last_date: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -302,6 +312,14 @@ class SignalEvidence(SQLModel, table=True):
     start_char: int = 0
     end_char: int = 0
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    #: the document (stable across versions) and what it said, so filters need no joins
+    #: through statements: actor, direction, money and the publication date
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    position: int = 0
+    actor: str = Field(default="", max_length=200, index=True)
+    direction: str = Field(default="", max_length=20)
+    money_gbp: int | None = Field(default=None, sa_type=BigInteger)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # -- alerts ----------------------------------------------------------------
@@ -451,6 +469,27 @@ class AlertNotice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# -- timeline ----------------------------------------------------------------
+# NOTE from the lead: reviewer decisions on signals live in the dashboard's
+# SignalReview table above (action confirm|dismiss|reopen, user_id ->
+# revieweruser, created_at; the newest row sets Signal.status). The timeline
+# reads it from there; do not define a second table of that name.
+
+
+class TimelineRun(SQLModel, table=True):
+    """One recompute of the timeline: its scope and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    full: bool = False
+    scopes: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
 
 
 # -- flows (issue 7) -------------------------------------------------------
