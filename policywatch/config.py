@@ -104,6 +104,16 @@ class Settings(BaseSettings):
         default=None, description="TEST ONLY: pause a flow at this named point (crash test)."
     )
 
+    # dashboard: signs reviewer session cookies and CSRF tokens; unset means a random
+    # key kept in <data_dir>/dashboard.secret, so sessions survive restarts
+    dashboard_secret_key: str | None = Field(
+        default=None, description="Secret for the dashboard's signed session cookies."
+    )
+    # dashboard: mark session cookies Secure (set this when serving behind HTTPS)
+    dashboard_https: bool = Field(
+        default=False, description="Send the dashboard's session cookie over HTTPS only."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the SQLite file inside the data directory."""
