@@ -11,7 +11,7 @@ the order they register, so keep the imports below in this order.
 """
 
 # isort: off
-from policywatch.cli import crawling, language, documents, store, demo
+from policywatch.cli import crawling, language, documents, store, demo, exports
 
 # isort: on
 from policywatch.cli.app import app, main, run
@@ -23,6 +23,7 @@ __all__ = [
     "crawling",
     "demo",
     "documents",
+    "exports",
     "language",
     "main",
     "run",

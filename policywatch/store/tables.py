@@ -517,3 +517,28 @@ class StageRun(SQLModel, table=True):
     #: succeeded | failed | partial (some items failed, the stage went on)
     status: str = Field(default="succeeded", max_length=20)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# -- exports (issue 10) ----------------------------------------------------
+
+
+class ExportJob(SQLModel, table=True):
+    """An export started from the dashboard or the API, run in the background.
+
+    Kept in the store (not in memory) so any worker can report its status and
+    serve the download, and a restart does not lose finished exports.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: unguessable id used in URLs, so one user cannot enumerate another's exports
+    token: str = Field(index=True, unique=True, max_length=64)
+    #: jsonl | csv | parquet | sqlite
+    format: str = Field(max_length=20)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: queued | running | succeeded | failed
+    status: str = Field(default="queued", max_length=20)
+    rows: int = 0
+    path: str = Field(default="", max_length=1000)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
