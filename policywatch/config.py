@@ -74,6 +74,63 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Processes for nlp.pipe (2 helps on two cores)."
     )
 
+    # dashboard: signs reviewer session cookies and CSRF tokens; unset means a random
+    # key kept in <data_dir>/dashboard.secret, so sessions survive restarts
+    dashboard_secret_key: str | None = Field(
+        default=None, description="Secret for the dashboard's signed session cookies."
+    )
+    # dashboard: mark session cookies Secure (set this when serving behind HTTPS)
+    dashboard_https: bool = Field(
+        default=False, description="Send the dashboard's session cookie over HTTPS only."
+    )
+
+    # -- alerts (issue 9) --
+    # Public base URL of the web app, for the links in alerts (confirm, manage, unsubscribe, feed).
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL that links in alerts point to (the dashboard's public address).",
+    )
+    # SMTP server that sends email alerts, confirmations and owner notices.
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP host for email alerts.")
+    # SMTP port (25 plain, 587 with STARTTLS, 465 with implicit TLS).
+    smtp_port: int = Field(default=25, description="SMTP port for email alerts.")
+    # SMTP credentials, when the server needs them.
+    smtp_username: str | None = Field(default=None, description="SMTP user name, if any.")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if any.")
+    # none | starttls | tls
+    smtp_security: str = Field(default="none", description="none, starttls or tls.")
+    # The From address of every alert.
+    alerts_from: str = Field(
+        default="PolicyWatch <alerts@policywatch.example>", description="From address of alerts."
+    )
+    # Hosts or CIDR ranges a webhook may target although private/loopback (tests: 127.0.0.1).
+    webhook_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs allowed for webhooks despite being private, e.g. 127.0.0.1.",
+    )
+    # Seconds before a webhook or Apprise call is abandoned (short: a slow receiver must not
+    # hold up everyone else's alerts).
+    alerts_timeout_seconds: float = Field(default=5.0, gt=0, description="Send time-out.")
+    # Immediate messages per subscription per local day unless the subscription sets its own.
+    alerts_daily_cap: int = Field(default=20, ge=1, description="Default daily cap.")
+    # Attempts before a delivery becomes a dead letter.
+    alerts_max_attempts: int = Field(default=5, ge=1, description="Attempts before dead letter.")
+    # First retry delay; each further retry doubles it (exponential backoff), up to a day.
+    alerts_backoff_seconds: float = Field(default=60.0, ge=0, description="First retry delay.")
+    # A message claimed this long ago by a sender that never recorded the outcome (it
+    # crashed) is sent again, with the same idempotency key.
+    alerts_claim_lease_seconds: float = Field(
+        default=300.0, ge=0, description="Seconds before a crashed sender's claim is retried."
+    )
+    # Items published longer ago than this are marked matched without alerting (a first
+    # crawl of ten years' archive must not flood anyone).
+    alerts_max_age_days: int = Field(default=14, ge=0, description="Oldest item alerted on.")
+    # Test-only hook: after a successful send, write this file and wait to be killed, so a
+    # test can kill the sender between sending and recording.
+    alerts_test_pause_after_send: Path | None = Field(
+        default=None, description="TEST ONLY: pause after sending (crash-safety test)."
+    )
+
     # -- flows (issue 7) --
     # Dask scheduler address (tcp://host:8786): annotation batches go to that cluster
     # through prefect-dask; unset means threads in this process.
@@ -102,16 +159,6 @@ class Settings(BaseSettings):
     # and wait to be killed, so a crash test can SIGKILL a run exactly there.
     flow_test_pause_at: str | None = Field(
         default=None, description="TEST ONLY: pause a flow at this named point (crash test)."
-    )
-
-    # dashboard: signs reviewer session cookies and CSRF tokens; unset means a random
-    # key kept in <data_dir>/dashboard.secret, so sessions survive restarts
-    dashboard_secret_key: str | None = Field(
-        default=None, description="Secret for the dashboard's signed session cookies."
-    )
-    # dashboard: mark session cookies Secure (set this when serving behind HTTPS)
-    dashboard_https: bool = Field(
-        default=False, description="Send the dashboard's session cookie over HTTPS only."
     )
 
     @property
