@@ -86,3 +86,29 @@ def send_pending_notices(engine: Engine, settings: Settings, *, now: datetime) -
                     notice.error = str(exc)
             session.add(notice)
     return sent
+
+
+def send_confirmation(subscription: Subscription, settings: Settings) -> None:
+    """Email the double opt-in link; raises ChannelError when the server refuses."""
+    the_links = links(subscription, settings)
+    text = (
+        f"Hello {subscription.subscriber_name or subscription.name},\n\n"
+        f"Someone (we hope you) asked PolicyWatch to send alerts for “{subscription.name}” "
+        f"to this address. Nothing will be sent until you confirm:\n\n"
+        f"  {the_links['confirm']}\n\n"
+        f"If this was not you, ignore this message and you will hear nothing more.\n\n"
+        f"Manage the subscription: {the_links['manage']}\n"
+    )
+    send_email(
+        build_email(
+            settings=settings,
+            to_address=subscription.address,
+            to_name=subscription.subscriber_name or subscription.name,
+            subject=f"[PolicyWatch] Confirm your alerts for “{subscription.name}”",
+            text=text,
+            html=None,
+            key=f"pw-confirm-{subscription.confirm_token[:16]}",
+            unsubscribe_url=None,
+        ),
+        settings=settings,
+    )
