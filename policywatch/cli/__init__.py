@@ -11,7 +11,7 @@ the order they register, so keep the imports below in this order.
 """
 
 # isort: off
-from policywatch.cli import crawling, language, documents, store, demo, exports
+from policywatch.cli import crawling, language, documents, store, demo, exports, flows, alerts
 
 # isort: on
 from policywatch.cli.app import app, main, run
@@ -19,11 +19,13 @@ from policywatch.cli.demo import DEMO_SOURCES
 
 __all__ = [
     "DEMO_SOURCES",
+    "alerts",
     "app",
     "crawling",
     "demo",
     "documents",
     "exports",
+    "flows",
     "language",
     "main",
     "run",

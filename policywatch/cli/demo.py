@@ -1,8 +1,9 @@
-"""The offline ``demo``: crawl a local fixture site, store it and annotate it.
+"""The offline ``demo``: the whole pipeline, through the Prefect flows, on a local fixture site.
 
-Owns the ``demo`` command, its annotate step (``annotate_for_demo``) and the
-demo settings ``DEMO_SOURCES`` (the fixture site's sources file) and
-``LOCAL_RATE``. The fixture site and the ``nlp`` package are imported lazily.
+Owns the ``demo`` command and the demo settings ``DEMO_SOURCES`` (the fixture
+site's sources file) and ``LOCAL_RATE``. The run itself is ``policywatch run``'s
+(``run_with_bars``): crawl every demo source, ingest, annotate and every later
+stage, recorded per stage in the store. The fixture site is imported lazily.
 """
 
 from __future__ import annotations
@@ -11,15 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
-from policywatch.cli.app import (
-    app,
-    console,
-    progress_bar,
-)
-from policywatch.cli.crawling import print_crawl_summaries, run_crawls
-from policywatch.cli.language import load_nlp_pipeline
+from policywatch.cli.app import app, console
+from policywatch.cli.flows import run_with_bars, stage_table
 from policywatch.config import get_settings
 from policywatch.store import connect, queries, session_scope
 
@@ -36,29 +31,31 @@ def demo(
     ] = False,
     port: Annotated[int, typer.Option(help="Port for the local fixture site (0: any free).")] = 0,
 ) -> None:
-    """Crawl the offline demo corpus from a local fixture site and store it.
+    """Run the whole pipeline on the offline demo corpus from a local fixture site.
 
-    Starts the fixture site on 127.0.0.1, crawls it with the real spiders into
-    the configured store (SQLite under ./data by default) and prints a summary.
-    Running it again adds nothing new.
+    Starts the fixture site on 127.0.0.1 and runs the pipeline flow on it: the
+    real spiders crawl every demo source into the configured store (SQLite
+    under ./data by default), then the later stages process what is new, and
+    a summary is printed. Running it again adds nothing new.
 
     Example: policywatch demo --no-serve
     """
     from policywatch.fixture_site.server import FixtureSite  # demo-only dependency
 
     settings = get_settings()
+    connect(settings, upgrade=True)
     with FixtureSite(port=port) as site:
         console.print(f"Fixture site serving the demo corpus at {site.base_url}")
         # the fixture site is ours and on this machine: no need for GOV.UK politeness
-        summaries = run_crawls(
-            settings,
-            sources_file=DEMO_SOURCES,
+        summary = run_with_bars(
+            sources_file=str(DEMO_SOURCES),
             site_url=site.base_url,
             requests_per_second=LOCAL_RATE,
         )
-    print_crawl_summaries(summaries)
+    console.print(stage_table(f"Pipeline run {summary.run_key}", summary.stages))
+    annotated = next((s.items_out for s in summary.stages if s.stage == "annotate"), 0)
+    console.print(f"Annotated {annotated} new versions.")
     engine = connect(settings)
-    annotate_for_demo(engine)
     with session_scope(engine) as session:
         counts = queries.store_counts(session)
         per_publisher = queries.documents_per_publisher(session)
@@ -70,31 +67,8 @@ def demo(
         console.print(f"  {n:4d}  {slug}")
     console.print(f"\nData: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"Raw crawl files: {settings.raw_dir.resolve()}")
-    console.print("Next: policywatch documents list | policywatch documents search 'kinship'")
+    console.print("Next: policywatch documents list | policywatch status")
     if not no_serve:
         console.print("(The dashboard is not built yet; nothing to serve.)")
-    if any(s.status == "failed" for s in summaries):
+    if summary.failed:
         raise typer.Exit(1)
-
-
-def annotate_for_demo(engine: Engine) -> None:
-    """The demo's second stage: annotate what was crawled (a no-op when nothing is new)."""
-    from nlp.annotate import annotate_pending
-
-    settings = get_settings()
-    pipeline, info = load_nlp_pipeline(None)
-    with progress_bar() as progress:
-        task = progress.add_task("annotate", total=None)
-        report = annotate_pending(
-            engine,
-            pipeline,
-            info,
-            batch_size=settings.nlp_batch_size,
-            n_process=settings.nlp_processes,
-            on_start=lambda total: progress.update(task, total=total),
-            on_version=lambda: progress.advance(task),
-        )
-    console.print(
-        f"Annotated {report.versions} new versions with {info.model} "
-        f"({report.statements} policy statements found)."
-    )

@@ -13,11 +13,13 @@ import typer
 from rich import box
 from rich.table import Table
 
+from flows.records import recent_runs
 from policywatch.cli.app import (
     app,
     console,
     db_app,
 )
+from policywatch.cli.flows import stage_table
 from policywatch.config import get_settings
 from policywatch.store import connect, migrate, queries, session_scope
 from policywatch.store.tables import CrawlRun
@@ -43,7 +45,7 @@ def status(
         int, typer.Option(min=0, help="Also list this many most recent runs of any source.")
     ] = 0,
 ) -> None:
-    """What the store holds, each source's latest crawl run, and items that could not be stored.
+    """What the store holds, each source's latest crawl run, the latest pipeline run's stages.
 
     Example: POLICYWATCH_DATA_DIR=/tmp/pw policywatch status --runs 20
     """
@@ -54,6 +56,7 @@ def status(
         latest = queries.latest_run_per_source(session)
         history = queries.recent_crawl_runs(session, limit=runs) if runs else []
         errors = queries.ingest_errors(session, limit=5)
+        stage_runs = recent_runs(session, limit=1)
     console.print(f"Store: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"Data directory: {settings.data_dir.resolve()}")
     console.print(
@@ -70,6 +73,13 @@ def status(
             f"  error: {error.reason} ({error.raw_path}:{error.line_no}) {error.detail}",
             highlight=False,
         )
+    for stages in stage_runs:
+        first = stages[0]
+        title = (
+            f"Latest {first.flow_name} run {first.run_key} "
+            f"({first.started_at.strftime('%Y-%m-%d %H:%M')})"
+        )
+        console.print(stage_table(title, stages))
 
 
 def runs_table(title: str, runs: list[CrawlRun]) -> Table:
