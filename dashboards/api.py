@@ -29,8 +29,7 @@ SignalKey = Annotated[str, Path(min_length=1, max_length=200, description="Signa
 
 
 def _signal_or_404(session: Session, key: str, request: Request) -> schemas.SignalDetail:
-    permalink = str(request.url_for("signal_page", key=key))
-    detail = queries.signal_detail(session, key, permalink=permalink)
+    detail = queries.signal_detail(session, key, base_url=str(request.base_url))
     if detail is None:
         raise HTTPException(status_code=404, detail="no such signal")
     return detail

@@ -163,9 +163,7 @@ def signals_page(
 
 @router.get("/signals/{key}", response_class=HTMLResponse, name="signal_page")
 def signal_page(request: Request, session: SessionDep, key: str) -> HTMLResponse:
-    detail = queries.signal_detail(
-        session, key, permalink=str(request.url_for("signal_page", key=key))
-    )
+    detail = queries.signal_detail(session, key, base_url=str(request.base_url))
     if detail is None:
         raise HTTPException(status_code=404, detail="no such signal")
     user = current_user(request, session)

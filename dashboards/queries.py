@@ -15,6 +15,7 @@ import difflib
 import itertools
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import and_, extract, func, or_
 from sqlalchemy.sql import Select
@@ -491,9 +492,12 @@ def _citations(summary: schemas.SignalSummary, permalink: str) -> tuple[str, str
 
 
 def signal_detail(
-    session: Session, key_or_id: str, *, permalink: str = ""
+    session: Session, key_or_id: str, *, base_url: str = "/"
 ) -> schemas.SignalDetail | None:
-    """One signal with its quotes side by side, chain, reviews and citations."""
+    """One signal with its quotes side by side, chain, reviews and citations.
+
+    ``base_url`` is the site's address, so the citation's permalink is absolute.
+    """
     signal = find_signal(session, key_or_id)
     if signal is None:
         return None
@@ -505,7 +509,8 @@ def signal_detail(
     ).one()
     summary = _summaries(session, [row])[0]
     evidence = _evidence(session, signal.id)  # type: ignore[arg-type]
-    cite_text, cite_bibtex = _citations(summary, permalink or f"/signals/{signal.key}")
+    permalink = f"{base_url.rstrip('/')}/signals/{quote(signal.key, safe='')}"
+    cite_text, cite_bibtex = _citations(summary, permalink)
     return schemas.SignalDetail(
         signal=summary,
         data=dict(signal.data or {}),

@@ -388,3 +388,17 @@ def sqlite_store(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'browser.db'}")
     migrate.upgrade(engine)
     return engine
+
+
+def sign_in(client: TestClient, *, username: str = REVIEWER[0], password: str = REVIEWER[1]) -> str:
+    """Sign in through the login form as a browser would; returns the session's CSRF token."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/", response.text
+    page = client.get("/signals/reversal-secure-places")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
