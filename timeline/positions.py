@@ -1,0 +1,227 @@
+"""Contradictions and reversals: opposite directions on the same target.
+
+Both detectors group statements by target key (see ``targets``) and look for
+opposite directions: one actor against another while both positions stand
+(contradiction), or one actor against its own earlier position (reversal).
+Only government positions count; positions of different governments are
+context, never a signal, and a scheduled end ("as planned", "expired as set
+out") is not a reversal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from timeline.config import DetectorConfig
+from timeline.drafts import EvidenceDraft, SignalDraft, day
+from timeline.facts import StatementFact
+from timeline.governments import government_on, same_government
+from timeline.targets import key_strength
+
+#: (earlier, later) direction pairs that point opposite ways, with how clearly
+OPPOSITE: dict[frozenset[str], float] = {
+    frozenset({"increase", "decrease"}): 1.0,
+    frozenset({"create", "abolish"}): 1.0,
+    frozenset({"increase", "abolish"}): 0.9,
+    frozenset({"create", "decrease"}): 0.85,
+    frozenset({"maintain", "abolish"}): 0.85,
+    frozenset({"maintain", "decrease"}): 0.75,
+}
+
+_SCHEDULED = re.compile(
+    r"as planned|as scheduled|as set out|as intended|as originally|as announced|"
+    r"expir|lapse|time-limited|temporary|due to end|planned end|came to an end as|"
+    r"always intended|fixed-term|was designed to end|sunset",
+    re.IGNORECASE,
+)
+
+
+def opposition(a: str, b: str) -> float:
+    return OPPOSITE.get(frozenset({a, b}), 0.0) if a != b else 0.0
+
+
+def by_key(statements: Iterable[StatementFact]) -> dict[str, list[StatementFact]]:
+    """Government statements grouped by every key they carry, oldest first."""
+    groups: dict[str, list[StatementFact]] = defaultdict(list)
+    for statement in statements:
+        if (
+            statement.doc.is_government
+            and statement.official
+            and statement.direction in {"increase", "decrease", "create", "abolish", "maintain"}
+        ):
+            for key in statement.keys:
+                groups[key].append(statement)
+    for group in groups.values():
+        group.sort(key=lambda s: (s.doc.date, s.id))
+    return groups
+
+
+def _strength(a: StatementFact, b: StatementFact, key: str) -> float:
+    own = key_strength(a.own_key == key, b.own_key == key)
+    return own * a.weight * b.weight * opposition(a.direction, b.direction)
+
+
+def _stands(position: StatementFact, until: StatementFact, group: list[StatementFact]) -> bool:
+    """Whether the actor left ``position`` in place up to ``until`` (no opposite turn)."""
+    for other in group:
+        if (
+            other.actor == position.actor
+            and position.doc.date < other.doc.date <= until.doc.date
+            and opposition(position.direction, other.direction) > 0
+        ):
+            return False
+    return True
+
+
+def contradictions(
+    groups: dict[str, list[StatementFact]], config: DetectorConfig
+) -> list[SignalDraft]:
+    """Different actors, same target, opposite directions, both positions standing.
+
+    One signal per conflict: two actors on one target under one government.
+    Its first evidence pair is the strongest opposing pair; the other
+    documents where either side restated its position follow as ``restated``.
+    """
+    conflicts: dict[tuple[str, str, str, str], list[tuple[float, StatementFact, StatementFact]]]
+    conflicts = defaultdict(list)
+    window = config.contradiction_window_days
+    for key, group in groups.items():
+        for i, earlier in enumerate(group):
+            for later in group[i + 1 :]:
+                if later.actor == earlier.actor or later.doc.document_id == earlier.doc.document_id:
+                    continue
+                days = (later.doc.date - earlier.doc.date).days
+                if days > window:
+                    break
+                strength = _strength(earlier, later, key)
+                if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
+                    continue
+                if not _stands(earlier, later, group):
+                    continue
+                score = round(strength * (1.0 - 0.3 * days / window), 3)
+                if score < config.min_score:
+                    continue
+                government = government_on(later.doc.date)
+                first, second = sorted((earlier.actor, later.actor))
+                ident = (key, first, second, government.key if government else "")
+                conflicts[ident].append((score, earlier, later))
+    drafts: dict[frozenset[int], SignalDraft] = {}
+    for (key, first, second, government), pairs in sorted(conflicts.items()):
+        pairs.sort(key=lambda item: (-item[0], item[1].doc.date, item[1].id, item[2].id))
+        score, earlier, later = pairs[0]
+        evidence = [
+            EvidenceDraft.of_statement(earlier, "position"),
+            EvidenceDraft.of_statement(later, "opposing position"),
+        ]
+        seen = {earlier.doc.document_id, later.doc.document_id}
+        for _, a, b in sorted(pairs[1:], key=lambda item: (item[1].doc.date, item[2].doc.date)):
+            for statement in (a, b):
+                if statement.doc.document_id not in seen:
+                    seen.add(statement.doc.document_id)
+                    evidence.append(EvidenceDraft.of_statement(statement, "restated"))
+        draft = SignalDraft(
+            key=f"contradiction:{key}:{first}:{second}:{government}",
+            kind="contradiction",
+            scope=f"target:{key}",
+            score=score,
+            target=key,
+            explanation=(
+                f"{earlier.actor} said on {day(earlier.doc.date)} it would {earlier.direction} "
+                f"{key}, while {later.actor} said on {day(later.doc.date)} it would "
+                f"{later.direction} it; both positions stood under the "
+                f"{_government_name(later)}."
+            ),
+            evidence=evidence,
+            data={"window_days": window, "pairs": len(pairs), "government": government},
+        )
+        main = frozenset(seen)
+        if main not in drafts or score > drafts[main].score:
+            drafts[main] = draft
+    return sorted(drafts.values(), key=lambda d: d.key)
+
+
+def _government_name(statement: StatementFact) -> str:
+    government = government_on(statement.doc.date)
+    return government.name if government else "same government"
+
+
+def reversals(groups: dict[str, list[StatementFact]], config: DetectorConfig) -> list[SignalDraft]:
+    """The same actor later states the opposite direction on the same target."""
+    drafts: dict[tuple[str, str], SignalDraft] = {}
+    for key, group in groups.items():
+        per_actor: dict[str, list[StatementFact]] = defaultdict(list)
+        for statement in group:
+            per_actor[statement.actor].append(statement)
+        for actor, positions in per_actor.items():
+            turn = _first_turn(key, positions, config)
+            if turn is None:
+                continue
+            score, earlier, later = turn
+            chain = _chain(positions, earlier, later)
+            existing = drafts.get((actor, key))
+            if existing is not None and existing.score >= score:
+                continue
+            drafts[(actor, key)] = SignalDraft(
+                key=f"reversal:{actor}:{key}",
+                kind="reversal",
+                scope=f"target:{key}",
+                score=score,
+                target=key,
+                explanation=(
+                    f"{actor} said on {day(earlier.doc.date)} it would {earlier.direction} "
+                    f"{key}, then on {day(later.doc.date)} that it would {later.direction} it."
+                ),
+                evidence=[EvidenceDraft.of_statement(s, role) for s, role in chain],
+                data={"chain": [s.doc.document_id for s, _ in chain]},
+            )
+    # one actor reversing on one pair of documents is one signal, whatever the key
+    unique: dict[tuple[str, int, int], SignalDraft] = {}
+    for draft in sorted(drafts.values(), key=lambda d: (-d.score, d.key)):
+        turning = [e.document_id for e in draft.evidence if e.role in {"earlier", "reversal"}]
+        ident = (draft.evidence[0].actor, turning[0], turning[-1])
+        unique.setdefault(ident, draft)
+    return sorted(unique.values(), key=lambda d: d.key)
+
+
+def _first_turn(
+    key: str, positions: list[StatementFact], config: DetectorConfig
+) -> tuple[float, StatementFact, StatementFact] | None:
+    best: tuple[float, StatementFact, StatementFact] | None = None
+    for j, later in enumerate(positions):
+        for earlier in positions[:j]:
+            if earlier.doc.document_id == later.doc.document_id:
+                continue
+            days = (later.doc.date - earlier.doc.date).days
+            if days > config.reversal_window_days or days < 1:
+                continue
+            strength = _strength(earlier, later, key)
+            if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
+                continue
+            if _SCHEDULED.search(later.sentence) or _SCHEDULED.search(earlier.sentence):
+                continue
+            score = round(strength, 3)
+            if score >= config.min_score and (best is None or score > best[0]):
+                best = (score, earlier, later)
+    return best
+
+
+def _chain(
+    positions: list[StatementFact], earlier: StatementFact, later: StatementFact
+) -> list[tuple[StatementFact, str]]:
+    """Every document's position in date order, one statement per document."""
+    chain: list[tuple[StatementFact, str]] = []
+    seen: set[int] = set()
+    for statement in positions:
+        if statement.doc.document_id in seen:
+            continue
+        if statement.doc.document_id == earlier.doc.document_id:
+            statement, role = earlier, "earlier"
+        elif statement.doc.document_id == later.doc.document_id:
+            statement, role = later, "reversal"
+        else:
+            role = "position"
+        seen.add(statement.doc.document_id)
+        chain.append((statement, role))
+    return chain
