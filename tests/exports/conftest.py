@@ -1,16 +1,13 @@
 """The demo store, built once per test session, plus signals and a reactive model.
 
-The demo is crawled from the fixture site and annotated by the real pipeline
-(`policywatch demo --no-serve`, as a newcomer runs it). The timeline and the
+The demo corpus is crawled from the fixture site by the real spiders and
+annotated by the real pipeline, as ``policywatch demo`` does. The timeline and the
 classifiers are other stages, so a few signal rows, a reactive model record
 and its scores are added here directly, to give every export table content.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from exports.filters import ExportFilters
 from exports.manifest import Manifest
-from exports.writer import export_corpus
-from policywatch.store import make_engine, session_scope
+from exports.writer import DEMO_SOURCES_FILE, export_corpus
+from policywatch.config import Settings
+from policywatch.store import connect, make_engine, session_scope
 from policywatch.store.tables import (
     Document,
     DocumentScore,
@@ -37,16 +35,29 @@ REACTIVE_MODEL = "reactive-test-1"
 
 
 def build_demo(folder: Path) -> Path:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "policywatch", "demo", "--no-serve"],
-        cwd=folder,
-        env={**clean, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
+    """Crawl the fixture site with the real spiders into a fresh store and annotate it.
+
+    The same steps as ``policywatch demo`` (crawl every demo source, ingest,
+    annotate with the trained pipeline), called as library functions so the
+    export tests do not depend on what else the demo command runs.
+    """
+    from nlp.annotate import annotate_pending
+    from nlp.pipeline import load_pipeline
+    from policywatch.crawl import crawl_source, select_sources
+    from policywatch.fixture_site.server import FixtureSite
+
+    settings = Settings(data_dir=folder / "data")
+    engine = connect(settings, upgrade=True)
+    with FixtureSite() as site:
+        for source in select_sources(
+            settings, sources_file=DEMO_SOURCES_FILE, site_url=site.base_url
+        ):
+            summary = crawl_source(settings, engine, source, requests_per_second=100.0)
+            assert summary.status == "succeeded", summary.message
+    pipeline, info = load_pipeline()
+    report = annotate_pending(engine, pipeline, info)
+    assert report.versions > 100
+    engine.dispose()
     return folder / "data" / "policywatch.db"
 
 

@@ -1,0 +1,127 @@
+"""The exports open in the tools researchers use: Datasette, pandas, polars, Hugging Face."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from exports.manifest import Manifest
+
+
+def test_datasette_opens_the_sqlite_export_with_full_text_search(
+    demo_exports: dict[str, tuple[Path, Manifest]],
+) -> None:
+    from datasette.app import Datasette
+
+    folder, manifest = demo_exports["sqlite"]
+    database = folder / "policywatch.sqlite"
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+
+    async def browse() -> tuple[list[dict], str, dict, list[dict]]:
+        datasette = Datasette([str(database)], metadata=metadata)
+        await datasette.invoke_startup()
+        hits = await datasette.client.get(
+            "/policywatch/documents.json?_search=adoption&_shape=array&_size=max"
+        )
+        page = await datasette.client.get("/policywatch/documents")
+        shown = await datasette.client.get("/-/metadata.json")
+        linked = await datasette.client.get(
+            "/policywatch/statements.json?_shape=array&_size=5&_labels=on"
+        )
+        assert hits.status_code == page.status_code == linked.status_code == 200, hits.text
+        return hits.json(), page.text, shown.json(), linked.json()
+
+    hits, page, shown, linked = asyncio.run(browse())
+    assert 'name="_search"' in page  # Datasette found the FTS index and shows a search box
+    assert hits, "an FTS search for a demo theme finds documents"
+    for hit in hits:
+        words = f"{hit['title']} {hit['description']} {hit['text'] or ''}".lower()
+        assert "adopt" in words  # porter stemming: adoption, adopters, adopted
+    with sqlite3.connect(database) as connection:
+        (total,) = connection.execute(
+            "SELECT count(*) FROM documents WHERE lower(title || ' ' || coalesce(description, '')"
+            " || ' ' || coalesce(text, '')) LIKE '%adoption%'"
+        ).fetchone()
+        types = {row[1]: row[2] for row in connection.execute("PRAGMA table_info(documents)")}
+    assert len(hits) >= total  # every document mentioning the word is found (and inflections)
+    assert types["version_id"] == "INTEGER" and types["title"] == "TEXT"
+    assert types["words"] == "INTEGER"
+    assert "Open Government Licence" in shown["license"]
+    assert linked[0]["version_id"]["label"]  # the foreign key is a link to the document
+    assert manifest.row_counts["documents"] > len(hits) > 0
+
+
+def test_pandas_and_polars_load_parquet_with_date_types(
+    demo_exports: dict[str, tuple[Path, Manifest]],
+) -> None:
+    folder, manifest = demo_exports["parquet"]
+    frame = pd.read_parquet(folder / "documents.parquet")
+    assert len(frame) == manifest.row_counts["documents"]
+    assert isinstance(frame["first_published_at"].dtype, pd.DatetimeTZDtype)
+    assert str(frame["first_published_at"].dt.tz) == "UTC"
+    assert isinstance(frame["first_published_date"].dropna().iloc[0], date)
+    assert frame["version_id"].dtype == "int64" and frame["is_latest"].dtype == bool
+
+    polars = pl.read_parquet(folder / "documents.parquet")
+    assert polars.schema["first_published_at"] == pl.Datetime("us", "UTC")
+    assert polars.schema["first_published_date"] == pl.Date
+    assert polars.schema["themes"] == pl.List(pl.String)
+    per_year = polars.group_by(pl.col("first_published_date").dt.year()).len()
+    assert per_year["len"].sum() == manifest.row_counts["documents"]
+    themes = pl.read_parquet(folder / "themes.parquet")
+    assert themes.height == manifest.row_counts["themes"]
+    assert themes.schema["score"] == pl.Float64
+
+
+HF_SCRIPT = """
+import json, sys
+from datasets import load_dataset
+out = {}
+for name in sys.argv[1:]:
+    ds = load_dataset("json", data_files=name, split="train")
+    out[name] = {"rows": ds.num_rows, "features": {k: str(v) for k, v in ds.features.items()}}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_hugging_face_datasets_loads_the_jsonl_export(
+    demo_exports: dict[str, tuple[Path, Manifest]], tmp_path: Path
+) -> None:
+    folder, manifest = demo_exports["jsonl"]
+    files = [str(folder / f"{name}.jsonl") for name in ("documents", "themes", "statements")]
+    env = {
+        **os.environ,
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_DATASETS_CACHE": str(tmp_path / "hf" / "datasets"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", HF_SCRIPT, *files],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    documents = loaded[files[0]]
+    assert documents["rows"] == manifest.row_counts["documents"]
+    assert (
+        "List(Value('string'))" in documents["features"]["themes"]
+        or "string" in (documents["features"]["themes"])
+    )
+    assert documents["features"]["text"] == "Value('string')"
+    assert loaded[files[1]]["rows"] == manifest.row_counts["themes"]
+    assert loaded[files[2]]["rows"] == manifest.row_counts["statements"]
