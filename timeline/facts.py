@@ -23,17 +23,17 @@ from sqlmodel import Session, col, select
 
 from nlp.annotate import version_text
 from policywatch.registry import load_publishers
-from policywatch.store.queries import RULE_TAG_THRESHOLD, current_themes, reactive_scores
+from policywatch.store.queries import reactive_scores
 from policywatch.store.tables import (
     Annotation,
     Document,
-    DocumentTheme,
     DocumentVersion,
     Publisher,
     Statement,
 )
 from timeline.mentions import MENTION_WEIGHT, MIN_MONEY, sentence_positions, sentences
 from timeline.targets import fold_target, own_keys, sentence_targets, target_data
+from timeline.themes import themes_of
 
 #: publisher kinds whose statements are government positions
 GOVERNMENT_KINDS = frozenset({"government", "parliament"})
@@ -160,30 +160,6 @@ def _cue_sentence(data: dict) -> tuple[int, int] | None:  # type: ignore[type-ar
     return (cues[0][0], cues[0][1])
 
 
-def _themes(session: Session, version_ids: list[int]) -> dict[int, dict[str, float]]:
-    """``current_themes``, with a guard for its rule-fallback path.
-
-    WORKAROUND: at commit 39080a2, ``current_themes`` raises KeyError when a
-    version falls back to rule tags (it reads ``tags[version_id]`` before
-    creating it). Until that is fixed in ``policywatch/store/queries.py``, the
-    fallback rows are read here the same way (rule tags at the same threshold).
-    """
-    try:
-        return current_themes(session, version_ids=version_ids)
-    except KeyError:
-        rows = session.exec(
-            select(DocumentTheme.version_id, DocumentTheme.theme, DocumentTheme.score).where(
-                col(DocumentTheme.version_id).in_(version_ids),
-                DocumentTheme.method == "rule",
-                DocumentTheme.score >= RULE_TAG_THRESHOLD,
-            )
-        ).all()
-        tags: dict[int, dict[str, float]] = {}
-        for version_id, theme, score in rows:
-            tags.setdefault(version_id, {})[theme] = float(score)
-        return tags
-
-
 def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -> Facts:
     """Documents (all, or the given ones) and their statements, ready for the detectors."""
     rows = _latest_annotated(session, document_ids)
@@ -192,7 +168,7 @@ def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -
     scores: dict[int, float] = {}
     for start in range(0, len(version_ids), 5000):
         chunk = version_ids[start : start + 5000]
-        themes.update(_themes(session, chunk))
+        themes.update(themes_of(session, chunk))
         scores.update(reactive_scores(session, version_ids=chunk))
     documents: dict[int, DocFact] = {}
     by_version: dict[int, DocFact] = {}

@@ -93,6 +93,7 @@ def recompute_signals(
         scopes = None if full else _affected_scopes(session, facts, new_versions, new_events)
         drafts = detect(facts, _triggers(session), config=config, scopes=scopes)
         progress(2, 3)
+        _with_themes(drafts, facts)
         _store(session, drafts, scopes, report)
         _mark(session, new_versions)
         if scopes is None:
@@ -109,6 +110,18 @@ def recompute_signals(
         progress(3, 3)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _with_themes(drafts: list[SignalDraft], facts: Facts) -> None:
+    """Record the themes of every document a signal cites, so queries filter by theme
+    without re-reading tags (the signal's ``data["themes"]``)."""
+    for draft in drafts:
+        themes: set[str] = set()
+        for evidence in draft.evidence:
+            doc = facts.documents.get(evidence.document_id)
+            if doc is not None:
+                themes |= doc.themes
+        draft.data["themes"] = sorted(themes)
 
 
 def _unmarked_versions(session: Session) -> list[int]:

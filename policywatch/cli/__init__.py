@@ -11,7 +11,8 @@ the order they register, so keep the imports below in this order.
 """
 
 # isort: off
-from policywatch.cli import crawling, language, documents, store, demo, exports, flows, alerts
+from policywatch.cli import crawling, language, models, documents, store, demo, exports, flows, alerts
+from policywatch.cli import timeline
 
 # isort: on
 from policywatch.cli.app import app, main, run
@@ -28,6 +29,8 @@ __all__ = [
     "flows",
     "language",
     "main",
+    "models",
     "run",
     "store",
+    "timeline",
 ]
