@@ -26,6 +26,7 @@ from dashboards import queries
 from dashboards.deps import get_session
 from dashboards.downloads import Format, csv_response, json_response
 from dashboards.filters import Filters, GroupBy, SignalKind, SignalStatus, filters_from_query
+from dashboards.plotly_assets import maplibre_style_id
 from dashboards.security import check_csrf, csrf_token, current_user, safe_next
 from dashboards.users import ACTIONS, authenticate, record_review
 from policywatch.errors import PolicyWatchError
@@ -75,6 +76,7 @@ def _snippet(text: str) -> Markup:
 
 
 templates.env.filters.update(label=_label, date=_date, gbp=_gbp, snippet=_snippet)
+templates.env.globals["maplibre_style_id"] = maplibre_style_id
 
 
 def render(request: Request, session: Session, name: str, **context: Any) -> HTMLResponse:
@@ -129,7 +131,8 @@ def timeline_page(
         ],
         "groups": data.groups,
         "signals": [
-            {"key": s.key, "kind": s.kind, "documents": s.document_ids} for s in data.signals
+            {"key": s.key, "kind": s.kind, "theme": s.theme, "documents": s.document_ids}
+            for s in data.signals
         ],
     }
     return render(

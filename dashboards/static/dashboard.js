@@ -49,6 +49,11 @@
         marker: { size: 10 }
       });
     });
+    // a signal's line runs along its own theme's row when the document sits on it
+    function rowFor(signal, doc) {
+      var own = signal.theme && data.groups[signal.theme];
+      return own && own.indexOf(doc.id) !== -1 ? signal.theme : rowOf[doc.id];
+    }
     var seenKinds = {};
     data.signals.forEach(function (s) {
       var docs = s.documents.map(function (id) { return byId[id]; }).filter(function (d) { return d && d.date && d.id in rowOf; });
@@ -57,7 +62,7 @@
         type: "scatter", mode: "lines", name: s.kind, legendgroup: s.kind,
         showlegend: !seenKinds[s.kind],
         x: docs.map(function (d) { return d.date; }),
-        y: docs.map(function (d) { return rowOf[d.id].replace(/_/g, " "); }),
+        y: docs.map(function (d) { return rowFor(s, d).replace(/_/g, " "); }),
         line: { color: KIND_COLOURS[s.kind] || "#444", width: 2, dash: "dot" },
         hovertemplate: s.kind + "<extra></extra>"
       });
