@@ -24,6 +24,7 @@ from policywatch.store.tables import (
     DocumentSource,
     DocumentVersion,
     IngestError,
+    ModelRecord,
     Publisher,
     Source,
 )
@@ -343,3 +344,44 @@ def upsert_document(
     _link_source(session, document_id=document.id, source_key=source_key)  # type: ignore[arg-type]
     session.flush()
     return UpsertResult(outcome, document.id, version.id, version.version_no)  # type: ignore[arg-type]
+
+
+# -- classifier versions -------------------------------------------------------
+
+
+def register_model(
+    session: Session, *, name: str, version: str, path: str, card: dict[str, Any], activate: bool
+) -> ModelRecord:
+    """Record a trained model (idempotent on ``version``); optionally make it the one in use.
+
+    Activating a model deactivates the others of the same name, so tagging always
+    knows which version to write beside its tags. Older tags stay in the store.
+    """
+    record = session.exec(select(ModelRecord).where(ModelRecord.version == version)).first()
+    if record is None:
+        record = ModelRecord(name=name, version=version, path=path, card=card)
+        session.add(record)
+    else:
+        record.path, record.card = path, card
+    if activate:
+        activate_model(session, name=name, version=version, record=record)
+    session.flush()
+    return record
+
+
+def activate_model(
+    session: Session, *, name: str, version: str, record: ModelRecord | None = None
+) -> ModelRecord | None:
+    """Make ``version`` the active model for ``name``; None when no such version is known."""
+    record = (
+        record
+        or session.exec(
+            select(ModelRecord).where(ModelRecord.version == version, ModelRecord.name == name)
+        ).first()
+    )
+    if record is None:
+        return None
+    for other in session.exec(select(ModelRecord).where(ModelRecord.name == name)).all():
+        other.active = other.version == version
+    record.active = True
+    return record
