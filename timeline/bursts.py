@@ -21,6 +21,10 @@ from timeline.config import DetectorConfig
 from timeline.drafts import EvidenceDraft, SignalDraft, day
 from timeline.facts import DocFact
 
+#: cross-cutting tags: most announcements carry them beside their real subject, so
+#: a run of them is the calendar (settlements, budgets), not a salvo on one policy
+CROSS_CUTTING = frozenset({"funding", "local_government"})
+
 #: the baseline never assumes fewer than this many documents a year on a theme
 MIN_YEARLY_RATE = 2.0
 
@@ -29,7 +33,7 @@ def bursts(documents: list[DocFact], config: DetectorConfig) -> list[SignalDraft
     by_theme: dict[str, list[DocFact]] = {}
     for doc in documents:
         if doc.is_government:
-            for theme in doc.themes:
+            for theme in doc.themes - CROSS_CUTTING:
                 by_theme.setdefault(theme, []).append(doc)
     drafts = []
     for theme, docs in sorted(by_theme.items()):
@@ -46,7 +50,9 @@ def theme_bursts(theme: str, docs: list[DocFact], config: DetectorConfig) -> lis
     for i, start in enumerate(dates):
         j = bisect_right(dates, start + window) - 1
         k = j - i + 1
-        if k < config.burst_min_documents:
+        days = {d.date() for d in dates[i : j + 1]}
+        # documents out on one day are one package (release, statement, speech), not a salvo
+        if k < config.burst_min_documents or len(days) < config.burst_min_days:
             continue
         before = bisect_left(dates, start - timedelta(days=config.burst_baseline_days))
         yearly = max((i - before) * 365 / config.burst_baseline_days, MIN_YEARLY_RATE)

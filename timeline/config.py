@@ -33,6 +33,7 @@ class DetectorConfig:
     burst_baseline_days: int = 365
     burst_alpha: float = 0.001
     burst_min_documents: int = 4
+    burst_min_days: int = 3
     #: a signal below this score is not shown
     min_score: float = 0.5
 

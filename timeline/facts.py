@@ -31,7 +31,13 @@ from policywatch.store.tables import (
     Publisher,
     Statement,
 )
-from timeline.mentions import MENTION_WEIGHT, MIN_MONEY, sentence_positions, sentences
+from timeline.mentions import (
+    MENTION_WEIGHT,
+    MIN_MONEY,
+    refined_direction,
+    sentence_positions,
+    sentences,
+)
 from timeline.targets import fold_target, own_keys, sentence_targets, target_data
 from timeline.themes import themes_of
 
@@ -216,7 +222,7 @@ def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -
                     # the department that published it speaks: the extracted actor is
                     # often an agency or a quoted body, and sides are departments
                     actor=doc.publisher,
-                    direction=row.direction,
+                    direction=refined_direction(row.direction, row.sentence),
                     target=row.target,
                     own_key=fold_target(row.target),
                     keys=own_keys(row.target),
@@ -224,7 +230,7 @@ def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -
                     sentence=row.sentence,
                     start_char=row.start_char,
                     end_char=row.end_char,
-                    official=(row.actor or doc.publisher) in official,
+                    official=doc.publisher in official,
                 )
             )
     mentions, money = _mentions(by_version, texts, statements)

@@ -50,6 +50,24 @@ def direction_cues() -> DirectionCues:
 
 _SWAP = re.compile(r"\breplac|\binstead of\b|\brather than\b")
 
+#: cue classes that only bear on a target named after them ("buy fewer beds":
+#: fewer is about beds, not about the buyer named before it)
+BEFORE_ONLY = frozenset({"quantity_up", "quantity_down"})
+
+
+def _oriented(direction: str, before_target: bool) -> str:
+    """Direction classes named for their grammar, mapped to a direction.
+
+    "replace X" abolishes X, while "X replaces Y" creates X (the cue reads on
+    singularised words, so only its side of the target tells them apart).
+    """
+    if direction == "replace":
+        return "abolish" if before_target else "create"
+    return {"quantity_up": "increase", "quantity_down": "decrease", "keep": "maintain"}.get(
+        direction, direction
+    )
+
+
 #: a direction cue counts for a target named at most this many words away
 CUE_DISTANCE = 5
 
@@ -59,8 +77,10 @@ def sentence_positions(sentence: str) -> tuple[tuple[str, str], ...]:
     """(canonical target, direction) pairs a sentence states by its cues.
 
     A target takes the nearest cue within ``CUE_DISTANCE`` words of where it is
-    named (a refusal such as "will not introduce" always wins), so one sentence
-    can state different directions for different targets.
+    named (a refusal such as "will not introduce", direction "refuse", or an
+    outright "will keep" wins), so one sentence can state different directions
+    for different targets; a target named with no cue near is a bare
+    ``mention``, kept only to complete chains.
     """
     text = singular_words(sentence)
     words_before = [0]
@@ -80,17 +100,33 @@ def sentence_positions(sentence: str) -> tuple[tuple[str, str], ...]:
         if swaps and names.count(canonical) > 1:
             continue
         near = [
-            (abs(place - at), rank, direction)
+            (abs(place - at), rank, _oriented(direction, place < at))
             for rank, (direction, places) in enumerate(cues)
             for place in places
-            if abs(place - at) <= CUE_DISTANCE
+            if abs(place - at) <= CUE_DISTANCE and (place < at or direction not in BEFORE_ONLY)
         ]
         if not near:
+            found.append((canonical, "mention"))  # named without a direction: kept for chains
             continue
-        refusal = [item for item in near if item[2].endswith("_refusal")]
-        _, _, direction = min(refusal or near)  # a refusal wins, else the nearest cue
-        found.append((canonical, direction.removesuffix("_refusal")))
+        outright = [item for item in near if item[2] in {"refuse", "maintain"} and item[1] < 2]
+        _, _, direction = min(outright or near)  # a refusal or "will keep" wins, else the nearest
+        found.append((canonical, direction))
     return tuple(found)
+
+
+_REFUSAL = re.compile(
+    r"\b(?:has |have )?decided not to|\bwill not (?:introduce|set|create|bring in|proceed)|"
+    r"\bno (?:longer )?plans? to|\bnot to (?:set|introduce|proceed)",
+    re.IGNORECASE,
+)
+
+
+def refined_direction(direction: str, sentence: str) -> str:
+    """A statement's direction, with "maintain" read as "refuse" when the sentence
+    turns something down ("has decided not to set a national cap")."""
+    if direction == "maintain" and _REFUSAL.search(sentence.replace("\u2019", "'")):
+        return "refuse"
+    return direction
 
 
 def sentences(text: str, spans: list[list[int]]) -> list[tuple[int, int, str]]:

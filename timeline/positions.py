@@ -27,7 +27,9 @@ OPPOSITE: dict[frozenset[str], float] = {
     frozenset({"increase", "abolish"}): 0.9,
     frozenset({"create", "decrease"}): 0.85,
     frozenset({"maintain", "abolish"}): 0.85,
-    frozenset({"maintain", "decrease"}): 0.75,
+    # a refusal ("has decided not to set a cap") undoes a proposal or a promise
+    frozenset({"create", "refuse"}): 0.9,
+    frozenset({"increase", "refuse"}): 0.8,
 }
 
 _SCHEDULED = re.compile(
@@ -49,7 +51,8 @@ def by_key(statements: Iterable[StatementFact]) -> dict[str, list[StatementFact]
         if (
             statement.doc.is_government
             and statement.official
-            and statement.direction in {"increase", "decrease", "create", "abolish", "maintain"}
+            and statement.direction
+            in {"increase", "decrease", "create", "abolish", "maintain", "refuse", "mention"}
         ):
             for key in statement.keys:
                 groups[key].append(statement)
@@ -210,10 +213,11 @@ def _first_turn(
 def _chain(
     positions: list[StatementFact], earlier: StatementFact, later: StatementFact
 ) -> list[tuple[StatementFact, str]]:
-    """Every document's position in date order, one statement per document."""
+    """Every document's position in date order, one statement per document (a statement
+    with a direction before a bare mention of the target)."""
     chain: list[tuple[StatementFact, str]] = []
     seen: set[int] = set()
-    for statement in positions:
+    for statement in sorted(positions, key=lambda s: (s.doc.date, s.direction == "mention")):
         if statement.doc.document_id in seen:
             continue
         if statement.doc.document_id == earlier.doc.document_id:

@@ -24,7 +24,8 @@ from timeline.facts import DocFact, MoneyFact
 _HONEST = re.compile(
     r"no new money|not new money|no additional funding|not additional|previously announced|"
     r"already announced|first announced|"
-    r"announced (?:at|in) the (?:\d{4} )?(?:spending review|budget)|"
+    r"(?:announced|confirmed|agreed|committed|set) (?:at|in) the (?:\d{4} )?"
+    r"(?:spending review|budget)|\bthe original\b|"
     r"from the (?:\d{4} )?spending review|set out in the (?:\d{4} )?(?:spending review|budget)",
     re.IGNORECASE,
 )
