@@ -167,54 +167,78 @@ class CompiledFilter:
         self.signal_kinds = frozenset(filters.signal_kinds)
         self.min_score = filters.min_score
         self.keywords: Expr | None = parse_keywords(filters.keywords)
+        self.keywords_described = self.keywords.describe() if self.keywords else ""
         self.items = filters.items
+        self.kinds = {"document", "signal"} if self.items == "all" else {self.items[:-1]}
+        #: equal for filters that decide alike (the index evaluates such a group once)
+        self.identity = (
+            tuple(sorted(self.themes)),
+            self.targets,
+            self.actors,
+            tuple(sorted(self.publishers)),
+            tuple(sorted(self.document_types)),
+            tuple(sorted(self.signal_kinds)),
+            self.min_score,
+            self.keywords_described,
+            self.items,
+        )
 
     def applies_to(self, kind: str) -> bool:
         return self.items == "all" or self.items == f"{kind}s"
 
+    def accepts(self, item: MatchItem) -> bool:
+        """The whole decision, cheapest checks first and no strings built.
+
+        Matching calls this for every candidate; :meth:`reasons` is only
+        worked out for the items it accepts.
+        """
+        if item.kind not in self.kinds:
+            return False
+        if item.kind == "signal":
+            if self.signal_kinds and item.signal_kind not in self.signal_kinds:
+                return False
+            if self.min_score is not None and (item.score is None or item.score < self.min_score):
+                return False
+        elif self.document_types and (item.document_type or "").lower() not in self.document_types:
+            return False
+        if self.themes and self.themes.isdisjoint(item.themes):
+            return False
+        if self.publishers and self.publishers.isdisjoint(item.publishers):
+            return False
+        if self.targets and not any(_phrase_in(p, item.targets) for p in self.targets):
+            return False
+        if self.actors and not any(_phrase_in(p, item.actors) for p in self.actors):
+            return False
+        return self.keywords is None or self.keywords.matches(item.text)
+
     def reasons(self, item: MatchItem) -> list[str] | None:
         """Why ``item`` matches, one phrase per facet that was asked for; None if it does not."""
-        if not self.applies_to(item.kind):
+        if not self.accepts(item):
             return None
         reasons: list[str] = []
         if item.kind == "signal":
             if self.signal_kinds:
-                if item.signal_kind not in self.signal_kinds:
-                    return None
                 reasons.append(f"signal kind {item.signal_kind}")
             if self.min_score is not None:
-                if item.score is None or item.score < self.min_score:
-                    return None
                 reasons.append(f"score {item.score:.2f} ≥ {self.min_score:g}")
         elif self.document_types:
-            if (item.document_type or "").lower() not in self.document_types:
-                return None
             reasons.append(f"type {item.document_type}")
         if self.themes:
             hit = sorted(self.themes & item.themes)
-            if not hit:
-                return None
             reasons.append(("theme " if len(hit) == 1 else "themes ") + ", ".join(hit))
         if self.publishers:
-            hit = sorted(self.publishers & item.publishers)
-            if not hit:
-                return None
-            reasons.append("publisher " + ", ".join(hit))
+            reasons.append("publisher " + ", ".join(sorted(self.publishers & item.publishers)))
         for label, wanted, have in (
             ("target", self.targets, item.targets),
             ("actor", self.actors, item.actors),
         ):
             if wanted:
                 hit = [" ".join(p) for p in wanted if _phrase_in(p, have)]
-                if not hit:
-                    return None
                 reasons.append(f"{label} " + ", ".join(f"“{h}”" for h in hit))
         if self.keywords is not None:
-            if not self.keywords.matches(item.text):
-                return None
             found = list(dict.fromkeys(self.keywords.hits(item.text)))
             shown = f" (found “{'”, “'.join(found[:3])}”)" if found else ""
-            reasons.append(f"keywords {self.keywords.describe()}{shown}")
+            reasons.append(f"keywords {self.keywords_described}{shown}")
         if not reasons:
             reasons.append("everything" if self.items == "all" else f"all {self.items}")
         return reasons

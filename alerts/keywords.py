@@ -9,12 +9,13 @@ parentheses is parsed here into a small tree; adjacent terms still mean AND.
 Matching is on whole lower-cased words (``\\w+``), phrases on consecutive
 words, so the same text matches the same way on SQLite and PostgreSQL and in
 memory. :meth:`Expr.anchors` returns words one of which any matching text must
-contain; the subscription index uses them to skip subscriptions that cannot
-match without evaluating them.
+contain (a word, or two consecutive words of a phrase); the subscription index
+uses them to skip subscriptions that cannot match without evaluating them.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -34,12 +35,22 @@ def words(text: str) -> list[str]:
 class Text:
     """A text prepared for many keyword checks: its word set and its joined words."""
 
-    __slots__ = ("joined", "vocabulary")
+    __slots__ = ("_keys", "joined", "vocabulary")
 
     def __init__(self, text: str) -> None:
         tokens = words(text)
         self.vocabulary = frozenset(tokens)
         self.joined = f" {' '.join(tokens)} "
+        self._keys: frozenset[str] | None = None
+
+    @property
+    def index_keys(self) -> frozenset[str]:
+        """Its words and its pairs of consecutive words: what keyword anchors are looked up in."""
+        if self._keys is None:
+            tokens = self.joined.split()
+            pairs = {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+            self._keys = self.vocabulary | pairs
+        return self._keys
 
     def has_phrase(self, phrase: tuple[str, ...]) -> bool:
         if len(phrase) == 1:
@@ -70,13 +81,19 @@ class Phrase(Expr):
     words: tuple[str, ...]
 
     def matches(self, text: Text) -> bool:
+        if len(self.words) == 1:  # the common case, without a call
+            return self.words[0] in text.vocabulary
         return text.has_phrase(self.words)
 
     def hits(self, text: Text) -> list[str]:
         return [" ".join(self.words)] if self.matches(text) else []
 
     def anchors(self) -> frozenset[str] | None:
-        return frozenset({max(self.words, key=len)})
+        # a phrase's words stand together, so one pair of them is a far rarer key than a word
+        if len(self.words) == 1:
+            return frozenset(self.words)
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(self.words)]
+        return frozenset({max(pairs, key=len)})
 
     def describe(self) -> str:
         joined = " ".join(self.words)

@@ -190,25 +190,27 @@ def match_new(engine: Engine, settings: Settings, *, now: datetime | None = None
                 if _too_old(item, oldest):
                     report.too_old += 1
                 else:
-                    for compiled, reasons in index.match(item):
-                        unique = (compiled.subscription_id, item.kind, item.id)
-                        if unique in existing:
-                            continue
-                        existing.add(unique)
-                        subscription = subscriptions[compiled.subscription_id][0]
-                        session.add(
-                            _delivery(
-                                subscription,
-                                compiled,
-                                reasons,
-                                item,
-                                settings=settings,
-                                caps=caps,
-                                now=now,
-                                report=report,
+                    for group, subscription_ids in index.match(item):
+                        reasons = group.reasons(item) or []
+                        for subscription_id in sorted(subscription_ids):
+                            unique = (subscription_id, item.kind, item.id)
+                            if unique in existing:
+                                continue
+                            existing.add(unique)
+                            subscription, compiled = subscriptions[subscription_id]
+                            session.add(
+                                _delivery(
+                                    subscription,
+                                    compiled,
+                                    reasons,
+                                    item,
+                                    settings=settings,
+                                    caps=caps,
+                                    now=now,
+                                    report=report,
+                                )
                             )
-                        )
-                        made += 1
+                            made += 1
                 report.deliveries += made
                 kind = "version" if item.kind == "document" else "signal"
                 item_id = item.version_id if item.kind == "document" else item.id
