@@ -26,7 +26,7 @@ from flows.hooks import pause_point
 from flows.progress import reporter
 from flows.records import RunSummary, StageResult, record_stage
 from flows.runners import sources_run_name, thread_runner
-from flows.stages import later_stages
+from flows.stages import available, later_stages
 from policywatch.config import Settings, get_settings
 from policywatch.store import connect
 
@@ -46,6 +46,7 @@ def run_stages(
     summary: RunSummary,
     *,
     crawl: CrawlOptions | None,
+    train_missing: bool = False,
     flow_name: str = "pipeline",
 ) -> RunSummary:
     """Run each stage in order, recording each as it ends (the body of the pipeline flow)."""
@@ -68,6 +69,10 @@ def run_stages(
             done(StageResult("annotate", errors=[f"{type(exc).__name__}: {exc}"]))
     else:
         done(annotate_stage(settings, engine))
+    if train_missing and available("models.tagging", "ensure_default_models"):
+        from flows.train import train_stage
+
+        done(train_stage(settings, engine, names=None, missing_only=True))
     stage: Callable[[Settings, Engine], StageResult]
     for stage in later_stages():
         done(stage(settings, engine))
@@ -82,10 +87,12 @@ def pipeline_flow(
     full: bool = False,
     requests_per_second: float | None = None,
     crawl: bool = True,
+    train_missing: bool = False,
 ) -> RunSummary:
     """Crawl the sources (all, or those named), then run every later stage on the new work.
 
-    ``crawl=False`` skips crawling and processes what the store already holds.
+    ``crawl=False`` skips crawling and processes what the store already holds;
+    ``train_missing`` first trains the default classifiers where none is active.
     """
     from prefect.runtime import flow_run
 
@@ -96,7 +103,13 @@ def pipeline_flow(
         if crawl
         else None
     )
-    summary = run_stages(settings, engine, RunSummary(run_key=str(flow_run.id)), crawl=options)
+    summary = run_stages(
+        settings,
+        engine,
+        RunSummary(run_key=str(flow_run.id)),
+        crawl=options,
+        train_missing=train_missing,
+    )
     if summary.failed:
         raise PipelineFailed(summary)
     return summary

@@ -51,6 +51,7 @@ def demo(
             sources_file=str(DEMO_SOURCES),
             site_url=site.base_url,
             requests_per_second=LOCAL_RATE,
+            train_missing=True,  # the first demo trains the default classifiers (fixed seed)
         )
     console.print(stage_table(f"Pipeline run {summary.run_key}", summary.stages))
     annotated = next((s.items_out for s in summary.stages if s.stage == "annotate"), 0)

@@ -118,6 +118,13 @@ def run_command(
     no_crawl: Annotated[
         bool, typer.Option("--no-crawl", help="Skip crawling; process what the store holds.")
     ] = False,
+    train_missing: Annotated[
+        bool,
+        typer.Option(
+            "--train-missing/--no-train-missing",
+            help="Train the default classifiers first when none is active.",
+        ),
+    ] = True,
 ) -> None:
     """Run the whole pipeline once: crawl, ingest, annotate and every later stage.
 
@@ -133,6 +140,7 @@ def run_command(
         site_url=site_url,
         full=full,
         crawl=not no_crawl,
+        train_missing=train_missing,
     )
     console.print(stage_table(f"Run {summary.run_key}", summary.stages))
     if summary.failed:

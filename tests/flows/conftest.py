@@ -30,8 +30,9 @@ def prefect_api() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_HOME: Path(_HOME)}), prefect_test_harness(
-        server_startup_timeout=120
+    with (
+        temporary_settings({PREFECT_HOME: Path(_HOME)}),
+        prefect_test_harness(server_startup_timeout=120),
     ):
         yield str(PREFECT_API_URL.value())
 

@@ -1,0 +1,106 @@
+"""`policywatch serve`: one deployment per source on its own cron, digests, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.serve import DAILY_DIGEST_CRON, WEEKLY_DIGEST_CRON, build_deployments
+from flows.stages import digests_flow_or_none
+from policywatch.config import get_settings
+from policywatch.errors import PolicyWatchError
+from policywatch.registry import load_sources
+
+SOURCES = """
+[[source]]
+key = "adcs-demo"
+kind = "feed"
+base_url = "{site}/sites/adcs"
+feed_path = "/feed/"
+publisher = "adcs"
+schedule = "*/30 * * * *"
+
+[[source]]
+key = "kinship-demo"
+kind = "sitemap"
+base_url = "{site}/sites/kinship"
+publisher = "kinship"
+"""
+
+
+def crons(deployment: object) -> list[str]:
+    return [s.schedule.cron for s in deployment.schedules]  # type: ignore[attr-defined]
+
+
+def test_each_source_is_crawled_on_its_own_schedule_then_processed(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+
+    deployments = build_deployments(
+        get_settings(), sources_file=sources, site_url="http://127.0.0.1:1"
+    )
+
+    by_name = {d.name: d for d in deployments}
+    assert crons(by_name["crawl-adcs-demo"]) == ["*/30 * * * *"]
+    assert crons(by_name["crawl-kinship-demo"]) == ["0 * * * *"]  # hourly when unset
+    assert by_name["crawl-adcs-demo"].parameters == {
+        "sources": ["adcs-demo"],
+        "sources_file": str(sources),
+        "site_url": "http://127.0.0.1:1",
+    }
+    assert by_name["crawl-adcs-demo"].flow_name == "pipeline"  # the pipeline runs after the crawl
+    if digests_flow_or_none() is not None:
+        assert crons(by_name["digests-daily"]) == [DAILY_DIGEST_CRON]
+        assert crons(by_name["digests-weekly"]) == [WEEKLY_DIGEST_CRON]
+
+
+def test_a_bad_schedule_is_one_clear_error(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nkey = "x"\nkind = "feed"\nschedule = "hourly"\n')
+    with pytest.raises(PolicyWatchError, match="'hourly'; use a 5-field cron expression"):
+        load_sources(sources)
+
+
+@pytest.mark.slow
+def test_serve_registers_the_schedules_and_stops_cleanly_on_ctrl_c(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    env.update(
+        POLICYWATCH_DATA_DIR=str(tmp_path / "data"), PREFECT_API_URL=prefect_api, COLUMNS="200"
+    )
+    command = [sys.executable, "-m", "policywatch", "serve", "--sources-file", str(sources)]
+    process = subprocess.Popen(
+        [*command, "--site-url", "http://127.0.0.1:1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    names: set[str] = set()
+    deadline = time.monotonic() + 120
+    while not {"crawl-adcs-demo", "crawl-kinship-demo"} <= names:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the deployments were never registered"
+        time.sleep(0.5)
+        with get_client(sync_client=True) as client:
+            names = {d.name for d in client.read_deployments()}
+
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 0, err
+    assert f"Prefect UI: {prefect_api.removesuffix('/api')}" in out
+    assert "crawl-adcs-demo  */30 * * * *" in out
+    assert out.rstrip().endswith("Stopped.")
+    assert "Traceback" not in err
