@@ -62,17 +62,18 @@ class KindScore:
     false_positives: list[str] = field(default_factory=list)
 
     @property
-    def precision(self) -> float:
-        return self.correct / self.predicted if self.predicted else 1.0
+    def precision(self) -> float | None:
+        """None when nothing was predicted: no precision to speak of (and no floor)."""
+        return self.correct / self.predicted if self.predicted else None
 
     @property
-    def recall(self) -> float:
-        return self.found / self.planted if self.planted else 1.0
+    def recall(self) -> float | None:
+        return self.found / self.planted if self.planted else None
 
-    def figures(self) -> dict[str, float | int]:
+    def figures(self) -> dict[str, float | int | None]:
         return {
-            "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4),
+            "precision": None if self.precision is None else round(self.precision, 4),
+            "recall": None if self.recall is None else round(self.recall, 4),
             "planted": self.planted,
             "predicted": self.predicted,
             "controls_flagged": self.controls_flagged,
@@ -85,7 +86,7 @@ class SetScore:
     kinds: dict[str, KindScore]
     confirmed_precision: float | None = None
 
-    def figures(self) -> dict[str, dict[str, float | int]]:
+    def figures(self) -> dict[str, dict[str, float | int | None]]:
         return {kind: score.figures() for kind, score in self.kinds.items()}
 
 
@@ -234,10 +235,10 @@ def gate(scores: list[SetScore], baseline: dict[str, Any] | None, *, data_hash: 
         for kind, figures in result.figures().items():
             for metric in ("precision", "recall"):
                 floor = floors.get(kind, {}).get(metric)
-                if floor is not None and figures[metric] < floor - epsilon:
-                    failures.append(
-                        f"{result.name} {kind} {metric} {figures[metric]:.3f} < floor {floor:.3f}"
-                    )
+                value = figures[metric]
+                if floor is not None and (value is None or value < floor - epsilon):
+                    shown = "none" if value is None else f"{value:.3f}"
+                    failures.append(f"{result.name} {kind} {metric} {shown} < floor {floor:.3f}")
     return failures
 
 
@@ -251,8 +252,9 @@ def updated_baseline(
         for kind, figures in result.figures().items():
             for metric in ("precision", "recall"):
                 floor = old.get(result.name, {}).get(kind, {}).get(metric)
-                if floor is not None and figures[metric] < floor:
-                    lowered.append(f"{result.name} {kind} {metric} {floor} -> {figures[metric]}")
+                value = figures[metric]
+                if floor is not None and (value is None or value < floor):
+                    lowered.append(f"{result.name} {kind} {metric} {floor} -> {value}")
     if lowered and not allow_lower:
         return baseline or {}, lowered
     new = {
