@@ -18,13 +18,19 @@ from dashboards import queries, schemas
 from dashboards.deps import get_session
 from dashboards.filters import Filters, filters_from_query
 from dashboards.security import check_csrf, current_user
-from dashboards.users import ACTIONS, record_review
-from policywatch.errors import PolicyWatchError
+from dashboards.users import record_review
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
 FiltersDep = Annotated[Filters, Depends(filters_from_query)]
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": schemas.ErrorMessage}}
+REVIEWER_ONLY: dict[int | str, dict[str, object]] = {
+    400: {"model": schemas.ErrorMessage, "description": "The body is not JSON."},
+    401: {"model": schemas.ErrorMessage, "description": "Not signed in as a reviewer."},
+    403: {"model": schemas.ErrorMessage, "description": "Missing or invalid CSRF token."},
+    **NOT_FOUND,
+}
 SignalKey = Annotated[str, Path(min_length=1, max_length=200, description="Signal key or id.")]
 
 
@@ -53,7 +59,7 @@ def api_documents(session: SessionDep, filters: FiltersDep) -> schemas.DocumentP
     return queries.list_documents(session, filters)
 
 
-@router.get("/documents/{document_id}", response_model=schemas.DocumentDetail)
+@router.get("/documents/{document_id}", response_model=schemas.DocumentDetail, responses=NOT_FOUND)
 def api_document(
     session: SessionDep,
     document_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
@@ -78,7 +84,7 @@ def api_signals(session: SessionDep, filters: FiltersDep) -> schemas.SignalPage:
     return queries.list_signals(session, filters)
 
 
-@router.get("/signals/{key}", response_model=schemas.SignalDetail)
+@router.get("/signals/{key}", response_model=schemas.SignalDetail, responses=NOT_FOUND)
 def api_signal(session: SessionDep, key: SignalKey, request: Request) -> schemas.SignalDetail:
     """One signal with its evidence quotes, chain, reviews and citations."""
     return _signal_or_404(session, key, request)
@@ -108,7 +114,7 @@ def api_money(session: SessionDep, filters: FiltersDep) -> list[schemas.MoneyRow
     return queries.money(session, filters)
 
 
-@router.get("/feedback", response_model=list[schemas.Review])
+@router.get("/feedback", response_model=list[schemas.Review], responses=NOT_FOUND)
 def api_feedback(
     session: SessionDep,
     signal: Annotated[str | None, Query(max_length=200, description="Signal key.")] = None,
@@ -125,7 +131,12 @@ def api_feedback(
     return queries.list_feedback(session, signal_id=signal_id, limit=limit, offset=offset)
 
 
-@router.post("/signals/{key}/feedback", response_model=schemas.Review, status_code=201)
+@router.post(
+    "/signals/{key}/feedback",
+    response_model=schemas.Review,
+    status_code=201,
+    responses=REVIEWER_ONLY,
+)
 def api_post_feedback(
     session: SessionDep,
     key: SignalKey,
@@ -138,17 +149,12 @@ def api_post_feedback(
     if user is None:
         raise HTTPException(status_code=401, detail="sign in as a reviewer first")
     check_csrf(request, x_csrf_token)
-    if body.action not in ACTIONS:
-        raise HTTPException(status_code=422, detail=f"action must be one of {sorted(ACTIONS)}")
     signal = queries.find_signal(session, key)
     if signal is None:
         raise HTTPException(status_code=404, detail="no such signal")
-    try:
-        review = record_review(
-            session, signal_id=signal.id, user_id=user.id, action=body.action, note=body.note
-        )
-    except PolicyWatchError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    review = record_review(
+        session, signal_id=signal.id, user_id=user.id, action=body.action, note=body.note
+    )
     return queries.list_feedback(session, signal_id=signal.id, limit=1)[0].model_copy(
         update={"id": review.id}
     )

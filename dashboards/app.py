@@ -34,13 +34,13 @@ OPTIONAL_ROUTERS = ("alerts.web", "exports.web")
 SESSION_SECONDS = 8 * 3600
 
 
-def optional_routers() -> list[object]:
-    """The ``router`` of each module in :data:`OPTIONAL_ROUTERS` that exists.
+def optional_modules() -> list[object]:
+    """Each module in :data:`OPTIONAL_ROUTERS` that exists and has a ``router``.
 
     Only a missing module is skipped; a module that exists but fails to import
     is an error worth seeing, so it propagates.
     """
-    routers = []
+    modules = []
     for name in OPTIONAL_ROUTERS:
         try:
             module = importlib.import_module(name)
@@ -49,10 +49,26 @@ def optional_routers() -> list[object]:
                 log.info("dashboard: %s not present, its routes are not served", name)
                 continue
             raise
-        router = getattr(module, "router", None)
-        if router is not None:
-            routers.append(router)
-    return routers
+        if getattr(module, "router", None) is not None:
+            modules.append(module)
+    return modules
+
+
+def share_store(app: FastAPI, module: object, settings: Settings) -> None:
+    """Point another area's settings and engine dependencies at this app's store.
+
+    Their routers read ``get_settings()`` by default; an app built with explicit
+    settings (tests, the benchmark) must not let them open a different store.
+    """
+    overrides = {
+        "get_alert_settings": lambda: settings,
+        "export_engine": lambda: app.state.engine,
+        "export_data_dir": lambda: settings.data_dir,
+    }
+    for name, provider in overrides.items():
+        dependency = getattr(module, name, None)
+        if dependency is not None:
+            app.dependency_overrides[dependency] = provider
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    for router in optional_routers():
-        app.include_router(router)  # type: ignore[arg-type]
+    for module in optional_modules():
+        app.include_router(module.router)  # type: ignore[attr-defined]
+        share_store(app, module, settings)
     return app

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import HTTPException, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 
@@ -108,21 +108,6 @@ class Filters(BaseModel):
         return f"{path}?{query}" if query else path
 
 
-DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
-SCORE_PATTERN = r"^(\d{1,4}(\.\d{1,6})?)?$"
-STATUS_PATTERN = r"^(open|confirmed|dismissed)?$"
-
-
-def _date(value: str | None, name: str) -> date | None:
-    """An ISO day, or None for an empty field; an impossible day is a 422."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=f"{name}: not a date: {value}") from exc
-
-
 def _clean(values: list[str] | None) -> list[str]:
     return [v.strip() for v in values or [] if v and v.strip()]
 
@@ -132,20 +117,20 @@ def filters_from_query(
     target: Annotated[list[str] | None, Query(description="Statement or signal target.")] = None,
     actor: Annotated[list[str] | None, Query(description="Actor id (e.g. a department).")] = None,
     publisher: Annotated[list[str] | None, Query(description="Publisher slug.")] = None,
-    # dates, score and status arrive as text because an HTML form sends empty fields
-    # ("from=") that mean "no filter", which typed parameters would reject
+    # an HTML form sends empty fields ("from=") that mean "no filter": "" is allowed
     date_from: Annotated[
-        str | None, Query(alias="from", pattern=DATE_PATTERN, description="First day (YYYY-MM-DD).")
+        date | Literal[""] | None, Query(alias="from", description="First day (YYYY-MM-DD).")
     ] = None,
     date_to: Annotated[
-        str | None, Query(alias="to", pattern=DATE_PATTERN, description="Last day, included.")
+        date | Literal[""] | None, Query(alias="to", description="Last day, included.")
     ] = None,
     kind: Annotated[list[SignalKind] | None, Query(description="Signal kind.")] = None,
     min_score: Annotated[
-        str | None, Query(pattern=SCORE_PATTERN, description="Minimum signal score.")
+        Annotated[float, Field(ge=0, le=1000)] | Literal[""] | None,
+        Query(description="Minimum signal score."),
     ] = None,
     status: Annotated[
-        str | None, Query(pattern=STATUS_PATTERN, description="Signal review status.")
+        SignalStatus | Literal[""] | None, Query(description="Signal review status.")
     ] = None,
     q: Annotated[str | None, Query(max_length=500, description="Full-text query.")] = None,
     group: Annotated[GroupBy, Query(description="Chart rows: theme, publisher or actor.")] = (
@@ -160,11 +145,11 @@ def filters_from_query(
         targets=_clean(target),
         actors=_clean(actor),
         publishers=_clean(publisher),
-        date_from=_date(date_from, "from"),
-        date_to=_date(date_to, "to"),
+        date_from=date_from or None,
+        date_to=date_to or None,
         kinds=list(kind or []),
-        min_score=float(min_score) if min_score else None,
-        status=SignalStatus(status) if status else None,
+        min_score=None if min_score in (None, "") else float(min_score),
+        status=status or None,
         q=(q or "").strip() or None,
         group=group,
         limit=limit,

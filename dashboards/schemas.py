@@ -7,8 +7,9 @@ render, so a page and its ``/api/`` twin can never drift apart.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DocumentPoint(BaseModel):
@@ -198,5 +199,13 @@ class Overview(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    action: str
-    note: str = ""
+    """A reviewer's decision on a signal."""
+
+    action: Literal["confirm", "dismiss", "reopen"]
+    note: str = Field(default="", max_length=2000)
+
+
+class ErrorMessage(BaseModel):
+    """Why a request failed (not found, not signed in, bad CSRF token)."""
+
+    detail: str
