@@ -10,6 +10,8 @@ the two cannot disagree.
 Facets combine with AND, values within a facet with OR; an empty facet allows
 anything. Facets that do not apply to an item kind are ignored for it:
 document types for signals, signal kinds and the minimum score for documents.
+A subscription that names signal kinds or a minimum score is about signals
+only, unless its ``items`` says "all".
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ class Filters(BaseModel):
     )
     signal_kinds: list[str] = Field(default_factory=list, description="contradiction, reversal...")
     min_score: float | None = Field(default=None, ge=0, description="Minimum signal score.")
-    #: which kinds of item the subscription wants
-    items: Literal["all", "documents", "signals"] = "all"
+    #: which kinds of item the subscription wants; "auto" means signals only when a signal
+    #: kind or a minimum score is given (that is what such a subscriber asks for), else all
+    items: Literal["auto", "all", "documents", "signals"] = "auto"
 
     @field_validator("themes")
     @classmethod
@@ -169,6 +172,9 @@ class CompiledFilter:
         self.keywords: Expr | None = parse_keywords(filters.keywords)
         self.keywords_described = self.keywords.describe() if self.keywords else ""
         self.items = filters.items
+        if self.items == "auto":
+            signal_only = filters.signal_kinds or filters.min_score is not None
+            self.items = "signals" if signal_only else "all"
         self.kinds = {"document", "signal"} if self.items == "all" else {self.items[:-1]}
         #: equal for filters that decide alike (the index evaluates such a group once)
         self.identity = (

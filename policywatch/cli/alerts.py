@@ -48,7 +48,12 @@ KeywordsOpt = Annotated[
 ]
 KindOpt = Annotated[list[str] | None, typer.Option("--signal-kind", help="Signal kind.")]
 ScoreOpt = Annotated[float | None, typer.Option("--min-score", help="Minimum signal score.")]
-ItemsOpt = Annotated[str, typer.Option("--items", help="all, documents or signals.")]
+ItemsOpt = Annotated[
+    str,
+    typer.Option(
+        "--items", help="auto (signals only if a signal filter is set), all, documents, signals."
+    ),
+]
 CadenceOpt = Annotated[str, typer.Option("--cadence", help="immediate, daily or weekly.")]
 CapOpt = Annotated[int | None, typer.Option("--cap", help="Most immediate alerts per day.")]
 ZoneOpt = Annotated[str, typer.Option("--timezone", help="Time zone, e.g. Europe/London.")]
@@ -94,7 +99,7 @@ def alerts_subscribe(
     keywords: KeywordsOpt = "",
     signal_kind: KindOpt = None,
     min_score: ScoreOpt = None,
-    items: ItemsOpt = "all",
+    items: ItemsOpt = "auto",
     cadence: CadenceOpt = "immediate",
     hour: Annotated[int, typer.Option("--hour", help="Digest hour, 0-23.")] = 8,
     weekday: Annotated[int, typer.Option("--weekday", help="Weekly digest day, 0=Monday.")] = 0,
@@ -173,7 +178,7 @@ def alerts_list(
     for s in rows:
         state = "ended" if not s.active else "active" if s.confirmed_at else "unconfirmed"
         shown = "; ".join(
-            f"{k}={v}" for k, v in s.filters.items() if v not in (None, "", [], "all")
+            f"{k}={v}" for k, v in s.filters.items() if v not in (None, "", [], "all", "auto")
         )
         table.add_row(
             str(s.id), s.name, s.channel, s.address, s.cadence, state, shown or "everything"
@@ -192,7 +197,7 @@ def alerts_preview(
     keywords: KeywordsOpt = "",
     signal_kind: KindOpt = None,
     min_score: ScoreOpt = None,
-    items: ItemsOpt = "all",
+    items: ItemsOpt = "auto",
     cadence: CadenceOpt = "immediate",
     cap: CapOpt = None,
     timezone: ZoneOpt = "UTC",
