@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -402,3 +403,21 @@ def sign_in(client: TestClient, *, username: str = REVIEWER[0], password: str = 
     assert response.status_code == 303 and response.headers["location"] == "/", response.text
     page = client.get("/signals/reversal-secure-places")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+@contextmanager
+def shared_store(
+    backend: str, request: pytest.FixtureRequest, tmp: Path
+) -> Iterator[tuple[TestClient, Seeded]]:
+    """One seeded store and client for a whole test module (seeding dominates run time)."""
+    from tests.conftest import _truncate_postgres
+
+    if backend == "sqlite":
+        engine = sqlite_store(tmp)
+    else:
+        engine = request.getfixturevalue("migrated_postgres")
+        _truncate_postgres(engine)
+    seeded = seed(engine)
+    app = create_app(Settings(database_url=seeded.url, data_dir=tmp / "data"))
+    with TestClient(app) as test_client:
+        yield test_client, seeded

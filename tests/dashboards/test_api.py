@@ -2,18 +2,55 @@
 
 The seeded store (conftest) has seven documents and four signals; each
 assertion names the rows a filter must keep, so a filter that silently
-does nothing fails.
+does nothing fails. The store is seeded once per backend for this module
+(seeding dominates the run time); the two tests that write (a new document
+version, reviewer feedback) come last, and pytest keeps definition order
+within each backend.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from dashboards.queries import document_themes, tagged_versions
 from policywatch.store.db import make_engine
 from policywatch.store.queries import RULE_TAG_THRESHOLD
-from tests.dashboards.conftest import QUOTE_DFE, QUOTE_MHCLG, Seeded, sign_in
+from tests.dashboards.conftest import (
+    QUOTE_DFE,
+    QUOTE_MHCLG,
+    Seeded,
+    shared_store,
+    sign_in,
+)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def shared(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Seeded]]:
+    with shared_store(backend, request, tmp_path_factory.mktemp(f"api-{backend}")) as pair:
+        yield pair
+
+
+@pytest.fixture
+def client(shared: tuple[TestClient, Seeded]) -> TestClient:
+    shared[0].cookies.clear()
+    return shared[0]
+
+
+@pytest.fixture
+def seeded(shared: tuple[TestClient, Seeded]) -> Seeded:
+    return shared[1]
+
 
 XSS_KEY = 'reactive-"><svg onload=alert(9)>'
 
@@ -145,40 +182,6 @@ def test_signal_detail_has_both_quotes_chain_and_citations(
     assert client.get("/api/signals/no-such-signal").status_code == 404
 
 
-def test_document_detail_versions_diff_highlights(client: TestClient, seeded: Seeded) -> None:
-    from policywatch.store import session_scope, writes
-
-    engine = make_engine(seeded.url)
-    with session_scope(engine) as session:
-        publisher = writes.upsert_publisher(session, slug="department-for-education")
-        writes.upsert_document(
-            session,
-            source_key="test",
-            canonical_url="https://www.gov.uk/government/news/homes-capital-2022",
-            title="Children's homes capital fund",
-            body_text="We will invest £300 million in new children's homes places.",
-            body_html="<p>changed</p>",
-            publisher_ids=[publisher.id],
-            change_note="Amount raised",
-        )
-    engine.dispose()
-    document_id = seeded.docs["homes1"].document_id
-    detail = client.get(f"/api/documents/{document_id}").json()
-    assert [v["version_no"] for v in detail["versions"]] == [1, 2]
-    assert detail["version"]["version_no"] == 2 and detail["diff_from"] == 1
-    assert {"-", "+"} <= {line["op"] for line in detail["diff"]}
-    first = client.get(f"/api/documents/{document_id}", params={"version": 1}).json()
-    marks = {m for seg in first["segments"] for m in seg["marks"]}
-    assert {"statement", "money", "coherence-intervention"} <= marks
-    assert "".join(seg["text"] for seg in first["segments"]).startswith("Children's homes")
-    assert [t["theme"] for t in first["theme_tags"] if t["current"]] == [
-        "residential_care",
-        "funding",
-    ]
-    assert {s["key"] for s in first["signals"]} == {"reannouncement-homes-259m"}
-    assert client.get("/api/documents/999999").status_code == 404
-
-
 def test_search_with_filters_and_paging(client: TestClient, seeded: Seeded) -> None:
     hits = client.get("/api/search", params={"q": "children's homes"}).json()
     assert {h["document_id"] for h in hits["items"]} >= doc_ids(seeded, "homes1", "homes2")
@@ -221,6 +224,49 @@ def test_themes_actors_publishers_money_overview(client: TestClient, seeded: See
     assert len(overview["newest_signals"]) == 4
 
 
+def test_bad_parameters_are_client_errors(client: TestClient) -> None:
+    for params in ({"kind": "gossip"}, {"limit": 0}, {"limit": 501}, {"from": "yesterday"}):
+        assert client.get("/api/documents", params=params).status_code == 422
+    assert client.get("/api/documents/0").status_code == 422
+
+
+# -- tests that write: keep them last -------------------------------------------
+
+
+def test_document_detail_versions_diff_highlights(client: TestClient, seeded: Seeded) -> None:
+    from policywatch.store import session_scope, writes
+
+    engine = make_engine(seeded.url)
+    with session_scope(engine) as session:
+        publisher = writes.upsert_publisher(session, slug="department-for-education")
+        writes.upsert_document(
+            session,
+            source_key="test",
+            canonical_url="https://www.gov.uk/government/news/homes-capital-2022",
+            title="Children's homes capital fund",
+            body_text="We will invest £300 million in new children's homes places.",
+            body_html="<p>changed</p>",
+            publisher_ids=[publisher.id],
+            change_note="Amount raised",
+        )
+    engine.dispose()
+    document_id = seeded.docs["homes1"].document_id
+    detail = client.get(f"/api/documents/{document_id}").json()
+    assert [v["version_no"] for v in detail["versions"]] == [1, 2]
+    assert detail["version"]["version_no"] == 2 and detail["diff_from"] == 1
+    assert {"-", "+"} <= {line["op"] for line in detail["diff"]}
+    first = client.get(f"/api/documents/{document_id}", params={"version": 1}).json()
+    marks = {m for seg in first["segments"] for m in seg["marks"]}
+    assert {"statement", "money", "coherence-intervention"} <= marks
+    assert "".join(seg["text"] for seg in first["segments"]).startswith("Children's homes")
+    assert [t["theme"] for t in first["theme_tags"] if t["current"]] == [
+        "residential_care",
+        "funding",
+    ]
+    assert {s["key"] for s in first["signals"]} == {"reannouncement-homes-259m"}
+    assert client.get("/api/documents/999999").status_code == 404
+
+
 def test_feedback_list_and_write_need_a_reviewer(client: TestClient, seeded: Seeded) -> None:
     key = "reversal-secure-places"
     assert client.get("/api/feedback").json() == []
@@ -244,9 +290,3 @@ def test_feedback_list_and_write_need_a_reviewer(client: TestClient, seeded: See
     assert [(r["action"], r["note"]) for r in listed] == [("confirm", "checked both sources")]
     assert client.get("/api/signals", params={"status": "confirmed"}).json()["total"] == 1
     assert client.get("/api/feedback", params={"signal": "nope"}).status_code == 404
-
-
-def test_bad_parameters_are_client_errors(client: TestClient) -> None:
-    for params in ({"kind": "gossip"}, {"limit": 0}, {"limit": 501}, {"from": "yesterday"}):
-        assert client.get("/api/documents", params=params).status_code == 422
-    assert client.get("/api/documents/0").status_code == 422

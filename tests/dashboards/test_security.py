@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,13 +13,33 @@ from dashboards.downloads import _cell
 from dashboards.security import safe_next
 from policywatch.store.db import make_engine
 from policywatch.store.tables import ReviewerUser, Signal
-from tests.dashboards.conftest import REVIEWER, Seeded, sign_in
+from tests.dashboards.conftest import REVIEWER, Seeded, shared_store, sign_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def backend() -> str:
     """Security does not depend on the database: SQLite only (test_api covers both)."""
     return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def shared(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Seeded]]:
+    """One store for the module; the one test that writes (a review) comes last."""
+    with shared_store(backend, request, tmp_path_factory.mktemp("security")) as pair:
+        yield pair
+
+
+@pytest.fixture
+def client(shared: tuple[TestClient, Seeded]) -> TestClient:
+    shared[0].cookies.clear()
+    return shared[0]
+
+
+@pytest.fixture
+def seeded(shared: tuple[TestClient, Seeded]) -> Seeded:
+    return shared[1]
 
 
 PAGES = ["/", "/timeline", "/signals", "/search?q=kinship", "/login"]
@@ -83,6 +104,29 @@ def test_sign_in_needs_csrf_and_right_password(client: TestClient) -> None:
     assert "Signed in as reviewer" in client.get("/").text
 
 
+def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:
+    response = client.get("/login")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_helpers_refuse_open_redirects_and_csv_formulas() -> None:
+    assert safe_next("https://evil.example/") == "/"
+    assert safe_next("//evil.example/") == "/"
+    assert safe_next("/signals/x") == "/signals/x"
+    assert _cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
+    assert _cell("plain") == "plain"
+
+
+def test_csv_download_neutralises_formulas(client: TestClient) -> None:
+    csv_text = client.get("/signals", params={"format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("id,key,kind")
+    assert len(csv_text.splitlines()) == 5
+
+
+# -- the test that writes: keep it last --
+
+
 def test_review_form_needs_sign_in_and_csrf(client: TestClient, seeded: Seeded) -> None:
     key = "contradiction-rcc-vs-reorganisation"
     anonymous = client.post(
@@ -110,23 +154,3 @@ def test_review_form_needs_sign_in_and_csrf(client: TestClient, seeded: Seeded) 
     logout = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert logout.status_code == 303
     assert "Confirm signal" not in client.get(f"/signals/{key}").text
-
-
-def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:
-    response = client.get("/login")
-    cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie
-
-
-def test_helpers_refuse_open_redirects_and_csv_formulas() -> None:
-    assert safe_next("https://evil.example/") == "/"
-    assert safe_next("//evil.example/") == "/"
-    assert safe_next("/signals/x") == "/signals/x"
-    assert _cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
-    assert _cell("plain") == "plain"
-
-
-def test_csv_download_neutralises_formulas(client: TestClient) -> None:
-    csv_text = client.get("/signals", params={"format": "csv"}).text
-    assert csv_text.splitlines()[0].startswith("id,key,kind")
-    assert len(csv_text.splitlines()) == 5
