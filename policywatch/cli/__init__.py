@@ -13,6 +13,7 @@ the order they register, so keep the imports below in this order.
 # isort: off
 from policywatch.cli import crawling, language, models, documents, store, demo, exports, flows, alerts
 from policywatch.cli import timeline
+from policywatch.cli import dashboard
 
 # isort: on
 from policywatch.cli.app import app, main, run
@@ -23,6 +24,7 @@ __all__ = [
     "alerts",
     "app",
     "crawling",
+    "dashboard",
     "demo",
     "documents",
     "exports",
