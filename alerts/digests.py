@@ -3,7 +3,9 @@
 A subscription's digest slot is its ``send_hour`` in its own time zone, every
 day (daily, and immediate subscriptions' overflow) or on ``send_weekday``
 (weekly). At ``now``, a subscription is due when its latest slot is later than
-its previous digest (or its creation). Its held deliveries are then given one
+its previous digest (or its creation) and something was already held at that
+slot (an alert that arrives at 09:00 waits for tomorrow's 08:00 digest). Its
+held deliveries are then given one
 new message key and queued in one transaction, which also records the slot,
 and the outbox sender delivers them as one message, with the same retries,
 idempotency and dead letters as everything else.
@@ -11,10 +13,10 @@ idempotency and dead letters as everything else.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -39,9 +41,11 @@ def latest_slot(subscription: Subscription, now: datetime) -> datetime:
     return slot.astimezone(ZoneInfo("UTC"))
 
 
-def is_due(subscription: Subscription, now: datetime) -> bool:
+def is_due(subscription: Subscription, now: datetime, *, oldest_held: datetime) -> bool:
+    """Due when a slot has passed since the last digest and something was waiting at it."""
+    slot = latest_slot(subscription, now)
     previous = subscription.last_digest_at or subscription.created_at
-    return latest_slot(subscription, now) > previous
+    return slot > previous and oldest_held <= slot
 
 
 def send_due_digests(
@@ -51,18 +55,26 @@ def send_due_digests(
     now = now or utcnow()
     keys: list[str] = []
     with session_scope(engine) as session:
-        waiting = select(Delivery.subscription_id).where(
-            col(Delivery.status) == "held", col(Delivery.created_at) <= now
+        waiting = (
+            select(Delivery.subscription_id, func.min(Delivery.created_at).label("oldest"))
+            .where(col(Delivery.status) == "held", col(Delivery.created_at) <= now)
+            .group_by(Delivery.subscription_id)
+            .subquery()
         )
-        subscriptions = session.exec(
-            select(Subscription).where(
-                col(Subscription.id).in_(waiting),
+        rows = session.exec(
+            select(Subscription, waiting.c.oldest)
+            .join(waiting, waiting.c.subscription_id == col(Subscription.id))
+            .where(
                 col(Subscription.active).is_(True),
                 col(Subscription.confirmed_at).is_not(None),
             )
         ).all()
-        for subscription in subscriptions:
-            if not is_due(subscription, now):
+        for subscription, oldest in rows:
+            if isinstance(oldest, str):  # SQLite hands back an aggregate's datetime as text
+                oldest = datetime.fromisoformat(oldest)
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=UTC)
+            if not is_due(subscription, now, oldest_held=oldest):
                 continue
             key = new_key()
             session.exec(  # type: ignore[call-overload]
