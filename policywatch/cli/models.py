@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from policywatch.cli.app import app, console, err_console, evaluate_app, progress_bar
 from policywatch.config import get_settings
@@ -189,27 +187,27 @@ def list_models() -> None:
         records = session.exec(
             select(ModelRecord).order_by(col(ModelRecord.created_at).desc())
         ).all()
-        table = Table(box=box.SIMPLE_HEAD)
-        for column in ("name", "version", "active", "trained on", "micro F1", "created", "path"):
-            table.add_column(column)
+        rows = []
         for r in records:
             figures = r.card.get("evaluation", {}).get("figures", {})
             f1 = figures.get("combined", figures.get("classifier", {})).get("micro_f1")
-            table.add_row(
-                r.name,
-                r.version,
-                "yes" if r.active else "",
-                str(r.card.get("training", {}).get("examples", "")),
-                "" if f1 is None else f"{f1:.3f}",
-                r.created_at.strftime("%Y-%m-%d %H:%M"),
-                r.path,
+            rows.append(
+                f"{r.name:9} {r.version:24} {'yes' if r.active else '':6} "
+                f"{r.card.get('training', {}).get('examples', ''):>8} "
+                f"{'' if f1 is None else f'{f1:.3f}':>8}  "
+                f"{r.created_at:%Y-%m-%d %H:%M}  {r.path}"
             )
     if not records:
         typer.echo(
             "No models yet: run `policywatch train themes` and `policywatch train reactive`."
         )
         return
-    console.print(table)
+    typer.echo(
+        f"{'name':9} {'version':24} {'active':6} {'examples':>8} {'micro F1':>8}  "
+        f"{'created':16}  path"
+    )
+    for row in rows:
+        typer.echo(row)
 
 
 @models_app.command("activate")

@@ -414,7 +414,8 @@ def current_themes(
             )
         ).all()
         for version_id, theme, score in rows:
-            tags.setdefault(version_id, {})[theme] = max(score, tags[version_id].get(theme, 0.0))
+            found = tags.setdefault(version_id, {})
+            found[theme] = max(score, found.get(theme, 0.0))
     return tags
 
 
