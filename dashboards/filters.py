@@ -27,9 +27,18 @@ class SignalKind(StrEnum):
 
 
 class SignalStatus(StrEnum):
+    """A signal's lifecycle (set by the timeline's recompute and by reviewers)."""
+
     open = "open"
+    changed = "changed"
     confirmed = "confirmed"
     dismissed = "dismissed"
+    withdrawn = "withdrawn"
+
+
+#: shown when no status is picked, as the timeline's CLI does: withdrawn and
+#: dismissed signals are kept in the store but not listed
+SHOWN_STATUSES = ("open", "changed", "confirmed")
 
 
 class GroupBy(StrEnum):

@@ -17,12 +17,12 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, extract, func, or_
+from sqlalchemy import Text, and_, cast, extract, func, or_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from dashboards import schemas
-from dashboards.filters import Filters
+from dashboards.filters import SHOWN_STATUSES, Filters
 from nlp.annotate import version_text
 from policywatch.store import queries as store_queries
 from policywatch.store.tables import (
@@ -289,6 +289,15 @@ def _evidence_dates() -> Any:
     )
 
 
+def _first_date(dates: Any) -> Any:
+    """The timeline's own first date when recompute set it, else the evidence documents'."""
+    return func.coalesce(Signal.first_date, dates.c.first_date)
+
+
+def _last_date(dates: Any) -> Any:
+    return func.coalesce(Signal.last_date, dates.c.last_date)
+
+
 def _signal_conditions(session: Session, filters: Filters, dates: Any) -> list[Any]:
     where: list[Any] = []
     if filters.kinds:
@@ -297,14 +306,23 @@ def _signal_conditions(session: Session, filters: Filters, dates: Any) -> list[A
         where.append(col(Signal.score) >= filters.min_score)
     if filters.status:
         where.append(Signal.status == filters.status.value)
+    else:
+        where.append(col(Signal.status).in_(SHOWN_STATUSES))
     if filters.themes:
-        where.append(col(Signal.theme).in_(filters.themes))
+        # the timeline keeps the themes of the documents a signal cites in data["themes"]
+        data_text = cast(Signal.data, Text)
+        where.append(
+            or_(
+                col(Signal.theme).in_(filters.themes),
+                *[data_text.like(f'%"{theme}"%') for theme in filters.themes],
+            )
+        )
     if filters.targets:
         where.append(func.lower(Signal.target).in_(_lower(filters.targets)))
     if filters.start:
-        where.append(dates.c.last_date >= filters.start)
+        where.append(_last_date(dates) >= filters.start)
     if filters.end:
-        where.append(dates.c.first_date < filters.end)
+        where.append(_first_date(dates) < filters.end)
     evidence_docs = (
         select(SignalEvidence.signal_id)
         .join(DocumentVersion, col(DocumentVersion.id) == col(SignalEvidence.version_id))
@@ -321,13 +339,15 @@ def _signal_conditions(session: Session, filters: Filters, dates: Any) -> list[A
             )
         )
     if filters.actors:
-        where.append(
-            col(Signal.id).in_(
-                select(SignalEvidence.signal_id)
-                .join(Statement, col(Statement.version_id) == col(SignalEvidence.version_id))
-                .where(col(Statement.actor).in_(filters.actors))
-            )
+        stated = (
+            select(SignalEvidence.signal_id)
+            .join(Statement, col(Statement.version_id) == col(SignalEvidence.version_id))
+            .where(col(Statement.actor).in_(filters.actors))
         )
+        named = select(SignalEvidence.signal_id).where(
+            col(SignalEvidence.actor).in_(filters.actors)
+        )
+        where.append(or_(col(Signal.id).in_(stated), col(Signal.id).in_(named)))
     if filters.q:
         pattern = f"%{filters.q.lower()}%"
         where.append(
@@ -374,7 +394,7 @@ def _signal_page(session: Session, filters: Filters, *, only_ids: Any = None) ->
     where = _signal_conditions(session, filters, dates)
     if only_ids is not None:
         where.append(col(Signal.id).in_(only_ids))
-    base = select(Signal, dates.c.first_date, dates.c.last_date).join(
+    base = select(Signal, _first_date(dates), _last_date(dates)).join(
         dates, dates.c.signal_id == col(Signal.id), isouter=True
     )
     total = session.exec(
@@ -385,7 +405,7 @@ def _signal_page(session: Session, filters: Filters, *, only_ids: Any = None) ->
     ).one()
     rows = session.exec(
         base.where(*where)
-        .order_by(dates.c.last_date.desc().nulls_last(), col(Signal.id).desc())
+        .order_by(_last_date(dates).desc().nulls_last(), col(Signal.id).desc())
         .offset(filters.offset)
         .limit(filters.limit)
     ).all()
@@ -503,7 +523,7 @@ def signal_detail(
         return None
     dates = _evidence_dates()
     row = session.exec(
-        select(Signal, dates.c.first_date, dates.c.last_date)
+        select(Signal, _first_date(dates), _last_date(dates))
         .join(dates, dates.c.signal_id == col(Signal.id), isouter=True)
         .where(Signal.id == signal.id)
     ).one()

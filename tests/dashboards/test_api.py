@@ -290,3 +290,11 @@ def test_feedback_list_and_write_need_a_reviewer(client: TestClient, seeded: See
     assert [(r["action"], r["note"]) for r in listed] == [("confirm", "checked both sources")]
     assert client.get("/api/signals", params={"status": "confirmed"}).json()["total"] == 1
     assert client.get("/api/feedback", params={"signal": "nope"}).status_code == 404
+    # a dismissed signal is kept but no longer listed unless asked for
+    dismissed = client.post(
+        f"/api/signals/{key}/feedback", json={"action": "dismiss"}, headers={"X-CSRF-Token": token}
+    )
+    assert dismissed.status_code == 201
+    assert key not in signal_keys(client.get("/api/signals").json())
+    assert signal_keys(client.get("/api/signals", params={"status": "dismissed"}).json()) == {key}
+    assert client.get(f"/api/signals/{key}").json()["signal"]["status"] == "dismissed"
