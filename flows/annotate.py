@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from spacy.language import Language
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -171,13 +170,15 @@ def annotate_stage(
             (n, len(batches), url, model, info.version_key, batch, settings.nlp_batch_size)
             for n, batch in enumerate(batches, start=1)
         ]
-        if parallel:
-            futures = {annotate_batch.submit(*a): a for a in args}
-            states = ((futures[f], f.state) for f in as_completed(list(futures)))
+        if parallel:  # all batches at once; results read in order as they finish
+            futures = [(a, annotate_batch.submit(*a)) for a in args]
+            outcomes = ((a, f.result(raise_on_failure=False)) for a, f in futures)
         else:
-            states = ((a, annotate_batch(*a, return_state=True)) for a in args)
-        for (number, total, *_, batch, _size), state in states:
-            outcome = state.result(raise_on_failure=False)
+            outcomes = (
+                (a, annotate_batch(*a, return_state=True).result(raise_on_failure=False))
+                for a in args
+            )
+        for (number, total, *_, batch, _size), outcome in outcomes:
             if isinstance(outcome, BatchOutcome):
                 result.items_out += outcome.versions
             else:

@@ -20,7 +20,8 @@ def run_demo(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "policywatch", "demo", "--no-serve"],
         cwd=cwd,
-        env={**clean, "COLUMNS": "200", **env},
+        # Prefect's temporary local API keeps its database under PREFECT_HOME
+        env={**clean, "COLUMNS": "200", "PREFECT_HOME": str(cwd.parent / "prefect-home"), **env},
         capture_output=True,
         text=True,
         timeout=600,

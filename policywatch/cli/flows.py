@@ -159,9 +159,10 @@ def serve(
     Each source in sources.toml is crawled on its `schedule` (cron, UTC;
     hourly when unset) and the pipeline processes what it found; daily and
     weekly alert digests go out at 07:00 UTC. Point PREFECT_API_URL at a
-    Prefect server to see the runs in its UI. Stop with Ctrl-C.
+    Prefect server (e.g. http://127.0.0.1:4200/api) to see the runs in its
+    UI. Stop with Ctrl-C.
 
-    Example: PREFECT_API_URL=http://127.0.0.1:4200/api policywatch serve
+    Example: policywatch serve
     """
     from flows.serve import build_deployments, prefect_ui_url, serve_deployments
 
