@@ -1,7 +1,8 @@
 """JSON Lines: one ``<table>.jsonl`` per table, one object per row, keys in schema order.
 
-Lists stay JSON arrays and dates are ISO 8601 strings, which the Hugging Face
-``datasets`` JSON loader (pyarrow's JSON reader) reads without a schema.
+Lists stay JSON arrays and dates are ISO 8601 strings; the dataset card
+written beside the files (``exports.hf_card``) declares the types for the
+Hugging Face ``datasets`` loader.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from exports.schema import Table
 
 class JsonlWriter(FormatWriter):
     how_to_load = (
-        "`datasets.load_dataset('json', data_files='documents.jsonl')`, "
+        "`datasets.load_dataset('<this folder>', 'documents')` (README.md declares each "
+        "table's types for the Hugging Face loader), "
         "`pandas.read_json('documents.jsonl', lines=True)` or any JSON Lines reader."
     )
 

@@ -87,19 +87,19 @@ HF_SCRIPT = """
 import json, sys
 from datasets import load_dataset
 out = {}
-for name in sys.argv[1:]:
-    ds = load_dataset("json", data_files=name, split="train")
-    out[name] = {"rows": ds.num_rows, "features": {k: str(v) for k, v in ds.features.items()}}
+for name in sys.argv[2:]:
+    ds = load_dataset(sys.argv[1], name, split="train")
+    out[name] = {"rows": ds.num_rows, "features": {k: str(v) for k, v in ds.features.items()},
+                 "first": {k: str(v) for k, v in ds[0].items()}}
 print(json.dumps(out))
 """
 
 
 @pytest.mark.slow
-def test_hugging_face_datasets_loads_the_jsonl_export(
+def test_hugging_face_datasets_loads_the_jsonl_export_with_its_declared_types(
     demo_exports: dict[str, tuple[Path, Manifest]], tmp_path: Path
 ) -> None:
     folder, manifest = demo_exports["jsonl"]
-    files = [str(folder / f"{name}.jsonl") for name in ("documents", "themes", "statements")]
     env = {
         **os.environ,
         "HF_DATASETS_OFFLINE": "1",
@@ -107,8 +107,9 @@ def test_hugging_face_datasets_loads_the_jsonl_export(
         "HF_HOME": str(tmp_path / "hf"),
         "HF_DATASETS_CACHE": str(tmp_path / "hf" / "datasets"),
     }
+    tables = ["documents", "themes", "statements", "signals"]
     result = subprocess.run(
-        [sys.executable, "-c", HF_SCRIPT, *files],
+        [sys.executable, "-c", HF_SCRIPT, str(folder), *tables],
         env=env,
         capture_output=True,
         text=True,
@@ -116,12 +117,12 @@ def test_hugging_face_datasets_loads_the_jsonl_export(
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    documents = loaded[files[0]]
-    assert documents["rows"] == manifest.row_counts["documents"]
-    assert (
-        "List(Value('string'))" in documents["features"]["themes"]
-        or "string" in (documents["features"]["themes"])
-    )
-    assert documents["features"]["text"] == "Value('string')"
-    assert loaded[files[1]]["rows"] == manifest.row_counts["themes"]
-    assert loaded[files[2]]["rows"] == manifest.row_counts["statements"]
+    for table in tables:
+        assert loaded[table]["rows"] == manifest.row_counts[table]
+    features = loaded["documents"]["features"]
+    assert features["themes"] == "List(Value('string'))"
+    assert features["first_published_date"] == "Value('date32')"
+    # empty in every demo row, so typed only because the card declares it
+    assert features["withdrawn_at"] == "Value('timestamp[us, tz=UTC]')"
+    assert loaded["documents"]["first"]["first_published_at"].endswith("+00:00")
+    assert loaded["signals"]["features"]["data"] == "Value('string')"
