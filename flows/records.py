@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -80,9 +81,12 @@ def record_stage(engine: Engine, *, run_key: str, flow_name: str, result: StageR
     with session_scope(engine) as session:
         row = session.exec(
             select(StageRun).where(StageRun.run_key == run_key, StageRun.stage == result.stage)
-        ).first() or StageRun(run_key=run_key, stage=result.stage)
+        ).first() or StageRun(
+            run_key=run_key,
+            stage=result.stage,
+            started_at=utcnow() - timedelta(seconds=result.seconds),
+        )
         row.flow_name = flow_name
-        row.started_at = row.started_at or utcnow()
         row.items_in = result.items_in
         row.items_out = result.items_out
         row.items_failed = result.items_failed

@@ -15,8 +15,18 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
+from flows.annotate import annotate_flow_for
+from flows.crawl import crawl_flow
+from flows.export import export_flow
 from flows.pipeline import run_pipeline
-from flows.stages import later_stages
+from flows.stages import (
+    alerts_flow,
+    available,
+    digests_flow,
+    digests_flow_or_none,
+    later_stages,
+    signals_flow,
+)
 from policywatch.cli import DEMO_SOURCES, app, main
 from policywatch.config import get_settings
 from policywatch.store import connect
@@ -91,6 +101,33 @@ def test_the_pipeline_runs_every_stage_and_a_second_run_adds_nothing(
     assert counts() == stored  # nothing new: no duplicate documents, annotations, signals
     annotate = next(s for s in second.stages if s.stage == "annotate")
     assert (annotate.items_in, annotate.items_out) == (0, 0)
+
+
+def test_the_single_stage_flows_run_on_their_own(
+    prefect_api: str, demo_crawl: dict[str, object], tmp_path: Path
+) -> None:
+    crawled = crawl_flow(**demo_crawl)
+    assert [s.stage for s in crawled.stages] == ["crawl", "ingest"] and not crawled.failed
+    annotated = annotate_flow_for(get_settings())()
+    stored = counts()
+    assert annotated.stages[0].items_out == stored["Annotation"] == stored["DocumentVersion"]
+    if available("timeline.recompute", "recompute_signals"):
+        signals = signals_flow()
+        assert [s.stage for s in signals.stages] == ["signals"] and not signals.failed
+    if available("alerts.matching", "match_new"):
+        assert [s.stage for s in alerts_flow().stages] == ["match", "send"]
+    if digests_flow_or_none() is not None:
+        assert not digests_flow().failed  # no subscription is due: nothing to send
+
+    manifest = export_flow(out_dir=str(tmp_path / "export"), fmt="jsonl")
+
+    assert manifest.row_counts["documents"] == stored["Document"]
+    assert (tmp_path / "export" / "manifest.json").exists()
+    engine = connect(get_settings())
+    with Session(engine) as session:
+        flows = set(session.exec(select(StageRun.flow_name)).all())
+    engine.dispose()
+    assert {"crawl", "annotate", "export"} <= flows
 
 
 def test_a_failed_source_is_retried_reported_and_does_not_stop_the_others(
