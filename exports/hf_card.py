@@ -1,4 +1,4 @@
-"""The Hugging Face dataset card (``README.md``) written beside a JSONL export.
+"""The Hugging Face dataset card: the YAML that heads a JSONL export's README.md.
 
 Without declared types, the ``datasets`` JSON loader infers each column per
 chunk of the file, and a column that is empty for the first ten megabytes
@@ -11,11 +11,7 @@ from the export schema, because ``datasets`` is not a runtime dependency.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from exports.schema import TABLES, Column
-
-CARD_NAME = "README.md"
 
 HF_DTYPES = {
     "int": "int64",
@@ -34,8 +30,8 @@ def _feature(column: Column) -> list[str]:
     return [f"  - name: {column.name}", f"    dtype: {HF_DTYPES[column.type]}"]
 
 
-def render_card() -> str:
-    """The card: YAML configs and features for every table, then a pointer to the datasheet."""
+def card_front_matter() -> str:
+    """YAML configs and features for every table, as the Hugging Face loader reads them."""
     lines = ["---", "license: other", "configs:"]
     for index, table in enumerate(TABLES):
         lines += [f"- config_name: {table.name}", f"  data_files: {table.name}.jsonl"]
@@ -46,26 +42,5 @@ def render_card() -> str:
         lines += [f"- config_name: {table.name}", "  features:"]
         for column in table.columns:
             lines += [f"  {line}" for line in _feature(column)]
-    lines += [
-        "---",
-        "",
-        "# PolicyWatch corpus export (JSON Lines)",
-        "",
-        "Load one table with its declared types:",
-        "",
-        "```python",
-        "from datasets import load_dataset",
-        'documents = load_dataset("path/to/this/folder", "documents", split="train")',
-        "```",
-        "",
-        "What every field means, the licences and the versions are in `DATASHEET.md`;",
-        "`manifest.json` holds the SHA-256 of every file.",
-        "",
-    ]
+    lines += ["---", ""]
     return "\n".join(lines)
-
-
-def write_card(folder: Path) -> Path:
-    path = folder / CARD_NAME
-    path.write_text(render_card(), encoding="utf-8", newline="\n")
-    return path

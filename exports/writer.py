@@ -26,10 +26,10 @@ from exports.datasheet import write_datasette_metadata, write_datasheet
 from exports.filters import ExportFilters, check_themes
 from exports.formats import FORMATS, WRITERS, writer_for
 from exports.formats.sqlite_db import DATABASE_NAME
-from exports.hf_card import write_card
 from exports.licences import LICENCES, LicencePolicy
 from exports.manifest import Manifest, file_entry, software_version, taxonomy
 from exports.reader import BATCH_SIZE, read_batches, read_signals
+from exports.readme import write_readme
 from exports.schema import TABLES_BY_NAME
 from policywatch.config import get_settings
 from policywatch.errors import PolicyWatchError
@@ -215,8 +215,7 @@ def _finish_folder(partial: Path, out_dir: Path, fmt: str, manifest: Manifest) -
     write_datasheet(partial, manifest, how_to_load)
     if fmt == "sqlite":
         write_datasette_metadata(partial, manifest, Path(DATABASE_NAME).stem)
-    if fmt == "jsonl":
-        write_card(partial)
+    write_readme(partial, fmt)
     entries = []
     for path in sorted(partial.iterdir()):
         target = out_dir / path.name

@@ -60,6 +60,16 @@ def test_datasette_opens_the_sqlite_export_with_full_text_search(
     assert linked[0]["version_id"]["label"]  # the foreign key is a link to the document
     assert manifest.row_counts["documents"] > len(hits) > 0
 
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "datasette policywatch.sqlite -m metadata.json" in readme
+    assert "full-text index" in readme
+    with sqlite3.connect(database) as connection:  # the README's own search example
+        found = connection.execute(
+            "SELECT count(*) FROM documents WHERE rowid IN (SELECT rowid FROM documents_fts"
+            " WHERE documents_fts MATCH 'adoption')"
+        ).fetchone()[0]
+    assert found == len(hits)
+
 
 def test_pandas_and_polars_load_parquet_with_date_types(
     demo_exports: dict[str, tuple[Path, Manifest]],
