@@ -70,6 +70,13 @@ def test_api_refuses_bad_input_with_a_clear_message(site) -> None:
         response = httpx.post(f"{web.base_url}/api/subscriptions", json=payload)
         assert response.status_code == 422, payload
         assert message in response.text
+    # a cross-site form can only send form or text bodies: the API refuses them
+    forged = httpx.post(
+        f"{web.base_url}/api/subscriptions",
+        content='{"name": "x", "channel": "atom"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert forged.status_code == 422
 
 
 def test_email_subscriptions_need_the_confirmation_click(site) -> None:
