@@ -11,8 +11,10 @@ out") is not a reversal.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from timeline.config import DetectorConfig
 from timeline.drafts import EvidenceDraft, SignalDraft, day
@@ -66,14 +68,26 @@ def _strength(a: StatementFact, b: StatementFact, key: str) -> float:
     return own * a.weight * b.weight * opposition(a.direction, b.direction)
 
 
-def _stands(position: StatementFact, until: StatementFact, group: list[StatementFact]) -> bool:
-    """Whether the actor left ``position`` in place up to ``until`` (no opposite turn)."""
-    for other in group:
-        if (
-            other.actor == position.actor
-            and position.doc.date < other.doc.date <= until.doc.date
-            and opposition(position.direction, other.direction) > 0
-        ):
+def _turns(group: list[StatementFact]) -> dict[str, list[StatementFact]]:
+    """Each actor's statements in a group, oldest first, to check what still stands."""
+    per_actor: dict[str, list[StatementFact]] = defaultdict(list)
+    for statement in group:
+        if statement.direction != "mention":
+            per_actor[statement.actor].append(statement)
+    return per_actor
+
+
+def _stands(position: StatementFact, until: StatementFact, own: list[StatementFact]) -> bool:
+    """Whether the actor left ``position`` in place up to ``until`` (no opposite turn).
+
+    ``own`` is the actor's statements in this group, oldest first.
+    """
+    for other in own:
+        if other.doc.date <= position.doc.date:
+            continue
+        if other.doc.date > until.doc.date:
+            break
+        if opposition(position.direction, other.direction) > 0:
             return False
     return True
 
@@ -91,8 +105,10 @@ def contradictions(
     conflicts = defaultdict(list)
     window = config.contradiction_window_days
     for key, group in groups.items():
-        for i, earlier in enumerate(group):
-            for later in group[i + 1 :]:
+        per_actor = _turns(group)
+        positions = [s for s in group if s.direction != "mention"]
+        for i, earlier in enumerate(positions):
+            for later in positions[i + 1 :]:
                 if later.actor == earlier.actor or later.doc.document_id == earlier.doc.document_id:
                     continue
                 days = (later.doc.date - earlier.doc.date).days
@@ -101,7 +117,7 @@ def contradictions(
                 strength = _strength(earlier, later, key)
                 if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
                     continue
-                if not _stands(earlier, later, group):
+                if not _stands(earlier, later, per_actor[earlier.actor]):
                     continue
                 score = round(strength * (1.0 - 0.3 * days / window), 3)
                 if score < config.min_score:
@@ -191,22 +207,42 @@ def reversals(groups: dict[str, list[StatementFact]], config: DetectorConfig) ->
 def _first_turn(
     key: str, positions: list[StatementFact], config: DetectorConfig
 ) -> tuple[float, StatementFact, StatementFact] | None:
+    """The strongest (earlier, later) opposing pair of one actor's positions on a key.
+
+    Earlier positions are indexed by their class (direction, own key or not,
+    weight), so each later position asks each class once, by date, for a
+    candidate in the window: linear in the positions, not quadratic.
+    """
+    classes: dict[tuple[str, bool, float], tuple[list[datetime], list[StatementFact]]] = {}
     best: tuple[float, StatementFact, StatementFact] | None = None
-    for j, later in enumerate(positions):
-        for earlier in positions[:j]:
-            if earlier.doc.document_id == later.doc.document_id:
-                continue
-            days = (later.doc.date - earlier.doc.date).days
-            if days > config.reversal_window_days or days < 1:
-                continue
-            strength = _strength(earlier, later, key)
-            if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
-                continue
-            if _SCHEDULED.search(later.sentence) or _SCHEDULED.search(earlier.sentence):
-                continue
-            score = round(strength, 3)
-            if score >= config.min_score and (best is None or score > best[0]):
-                best = (score, earlier, later)
+    window = timedelta(days=config.reversal_window_days)
+    for later in positions:
+        if later.direction == "mention":
+            continue
+        if not _SCHEDULED.search(later.sentence):
+            for (direction, _own, _weight), (dates, found) in classes.items():
+                if opposition(direction, later.direction) == 0.0:
+                    continue
+                low = bisect_left(dates, later.doc.date - window)
+                high = bisect_left(dates, later.doc.date - timedelta(days=1))
+                candidates = [
+                    e
+                    for e in found[low : high + 1][:50]
+                    if e.doc.document_id != later.doc.document_id
+                    and (later.doc.date - e.doc.date).days >= 1
+                    and same_government(e.doc.date, later.doc.date)
+                ]
+                if not candidates:
+                    continue
+                earlier = candidates[0]
+                score = round(_strength(earlier, later, key), 3)
+                if score >= config.min_score and (best is None or score > best[0]):
+                    best = (score, earlier, later)
+        if not _SCHEDULED.search(later.sentence):
+            cls = (later.direction, later.own_key == key, later.weight)
+            dates, found = classes.setdefault(cls, ([], []))
+            dates.append(later.doc.date)
+            found.append(later)
     return best
 
 
