@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -126,15 +126,15 @@ def _existing(session: Session, items: list[MatchItem]) -> set[tuple[int, str, i
 
 def _delivery(
     subscription: Subscription,
-    compiled: CompiledFilter,
-    reasons: list[str],
+    why: str,
+    payload: dict[str, object],
     item: MatchItem,
     *,
     settings: Settings,
     caps: _CapCounter,
     now: datetime,
     report: MatchReport,
-) -> Delivery:
+) -> dict[str, object]:
     """One outbox row: queued now, held for the digest, or over the cap and held."""
     if subscription.cadence != "immediate":
         status, mode, key = "held", "digest", ""
@@ -147,17 +147,18 @@ def _delivery(
     else:
         status, mode, key = "held", "overflow", ""
         report.overflow += 1
-    return Delivery(
-        subscription_id=subscription.id,  # type: ignore[arg-type]
-        item_kind=item.kind,
-        item_id=item.id,
-        status=status,
-        mode=mode,
-        message_key=key,
-        created_at=now,
-        why=why_line(compiled.name, reasons),
-        payload=build_payload(item, compiled, settings.public_base_url),
-    )
+    return {
+        "subscription_id": subscription.id,
+        "item_kind": item.kind,
+        "item_id": item.id,
+        "status": status,
+        "mode": mode,
+        "message_key": key,
+        "attempts": 0,
+        "created_at": now,
+        "why": why,
+        "payload": payload,
+    }
 
 
 def _too_old(item: MatchItem, oldest: datetime) -> bool:
@@ -185,24 +186,28 @@ def match_new(engine: Engine, settings: Settings, *, now: datetime | None = None
             items += load_signals(session, signal_ids=signal_ids)
             existing = _existing(session, items)
             caps = _CapCounter(session, now)
+            rows: list[dict[str, object]] = []
+            marks: list[dict[str, object]] = []
             for item in items:
                 made = 0
                 if _too_old(item, oldest):
                     report.too_old += 1
                 else:
                     for group, subscription_ids in index.match(item):
+                        # identical filters: the reasons and the payload are worked out once
                         reasons = group.reasons(item) or []
+                        payload = build_payload(item, group, settings.public_base_url)
                         for subscription_id in sorted(subscription_ids):
                             unique = (subscription_id, item.kind, item.id)
                             if unique in existing:
                                 continue
                             existing.add(unique)
                             subscription, compiled = subscriptions[subscription_id]
-                            session.add(
+                            rows.append(
                                 _delivery(
                                     subscription,
-                                    compiled,
-                                    reasons,
+                                    why_line(compiled.name, reasons),
+                                    payload,
                                     item,
                                     settings=settings,
                                     caps=caps,
@@ -212,11 +217,18 @@ def match_new(engine: Engine, settings: Settings, *, now: datetime | None = None
                             )
                             made += 1
                 report.deliveries += made
-                kind = "version" if item.kind == "document" else "signal"
-                item_id = item.version_id if item.kind == "document" else item.id
-                session.add(
-                    AlertMatch(item_kind=kind, item_id=item_id, matched_at=now, deliveries=made)  # type: ignore[arg-type]
+                marks.append(
+                    {
+                        "item_kind": "version" if item.kind == "document" else "signal",
+                        "item_id": item.version_id if item.kind == "document" else item.id,
+                        "matched_at": now,
+                        "deliveries": made,
+                    }
                 )
+            # plain multi-row inserts: tens of thousands of deliveries per batch are normal
+            if rows:
+                session.execute(insert(Delivery), rows)
+            session.execute(insert(AlertMatch), marks)
             report.versions += len(version_ids)
             report.signals += len(signal_ids)
     return report
