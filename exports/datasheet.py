@@ -87,6 +87,21 @@ def _fields_section() -> list[str]:
     return lines
 
 
+#: lists longer than this (a card's test keys) are summarised; manifest.json has them whole
+LONGEST_LIST = 20
+
+
+def _shorten(value: Any) -> Any:
+    """A model card with long lists replaced by their length, to keep the datasheet readable."""
+    if isinstance(value, dict):
+        return {key: _shorten(item) for key, item in value.items()}
+    if isinstance(value, list):
+        if len(value) > LONGEST_LIST:
+            return f"({len(value)} items: see manifest.json)"
+        return [_shorten(item) for item in value]
+    return value
+
+
 def _models_section(manifest: Manifest) -> list[str]:
     lines = ["## Versions", ""]
     taxonomy = manifest.taxonomy
@@ -107,7 +122,9 @@ def _models_section(manifest: Manifest) -> list[str]:
             "  ```json",
             *(
                 f"  {line}"
-                for line in json.dumps(model["card"], indent=2, sort_keys=True).split("\n")
+                for line in json.dumps(_shorten(model["card"]), indent=2, sort_keys=True).split(
+                    "\n"
+                )
             ),
             "  ```",
         ]

@@ -112,7 +112,13 @@ def add_signals_and_scores(engine: Engine) -> None:
             ModelRecord(
                 name="reactive",
                 version=REACTIVE_MODEL,
-                card={"evaluation": {"f1": 0.71, "precision": 0.7, "recall": 0.72}},
+                card={
+                    "name": "reactive",
+                    "evaluation": {
+                        "figures": {"f1": 0.71, "precision": 0.7, "recall": 0.72},
+                        "test_keys": [f"doc-{n}" for n in range(60)],
+                    },
+                },
                 active=True,
             )
         )

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from exports.manifest import MANIFEST_NAME, Manifest, verify
+from exports.schema import TABLES
 from exports.writer import export_corpus
 from tests.exports.conftest import FORMATS, REACTIVE_MODEL
 from tests.exports.readback import read_export
@@ -146,7 +147,28 @@ def test_every_table_read_back_matches_the_store(
     assert manifest.row_counts == {name: len(rows) for name, rows in tables.items()}
     assert manifest.text_withheld_documents == sum(d["text_withheld"] for d in documents)
     assert [m["version"] for m in manifest.models] == [REACTIVE_MODEL]
-    assert manifest.models[0]["card"]["evaluation"]["f1"] == 0.71
+    assert manifest.models[0]["card"]["evaluation"]["figures"]["f1"] == 0.71
+    assert len(manifest.models[0]["card"]["evaluation"]["test_keys"]) == 60
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_datasheet_describes_fields_versions_licences_and_filters(
+    fmt: str, demo_exports: dict[str, tuple[Path, Manifest]]
+) -> None:
+    folder, manifest = demo_exports[fmt]
+    sheet = (folder / "DATASHEET.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        assert f"### {table.name}" in sheet
+        for column in table.columns:
+            assert f"| `{column.name}` | {column.type}" in sheet
+    assert f"version **{manifest.taxonomy['version']}**" in sheet
+    assert f"`{REACTIVE_MODEL}` (active)" in sheet and '"f1": 0.71' in sheet
+    assert "(60 items: see manifest.json)" in sheet and "doc-59" not in sheet
+    assert "Open Government Licence v3.0" in sheet and "ncercc" in sheet
+    assert f"Documents with text withheld: {manifest.text_withheld_documents}." in sheet
+    assert '"all_versions": false' in sheet
+    assert f"documents: {manifest.row_counts['documents']}" in sheet
+    assert manifest.created_at not in sheet  # no time: the datasheet is reproducible too
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
