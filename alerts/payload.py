@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from alerts.filters import CompiledFilter, MatchItem, normalise
 from alerts.keywords import Text, words
@@ -82,13 +83,15 @@ def document_payload(item: MatchItem, compiled: CompiledFilter) -> dict[str, Any
 
 def signal_payload(item: MatchItem, base_url: str) -> dict[str, Any]:
     context = item.context
+    key = quote(str(context.get("key") or item.id), safe="")
     return {
         "kind": "signal",
         "id": item.id,
         "signal_kind": context.get("signal_kind"),
         "title": f"{(context.get('signal_kind') or 'signal').capitalize()}: "
         f"{context.get('target') or context.get('theme') or 'policy signal'}",
-        "url": f"{base_url.rstrip('/')}/signals/{item.id}",
+        # the dashboard's signal page is keyed by the signal's stable key
+        "url": f"{base_url.rstrip('/')}/signals/{key}",
         "theme": context.get("theme"),
         "themes": [context["theme"]] if context.get("theme") else [],
         "target": context.get("target"),

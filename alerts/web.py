@@ -22,10 +22,11 @@ import hmac
 import secrets
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -401,6 +402,7 @@ def manage_page(token: str, engine: EngineDep, settings: SettingsDep) -> HTMLRes
     return _page(
         "manage.html",
         view=public_view(subscription, settings),
+        unsubscribe_path=f"/alerts/unsubscribe/{subscription.unsubscribe_token}",
         deliveries=[_delivery_view(d) for d in _recent(engine, subscription, 20)],
     )
 
@@ -426,6 +428,17 @@ def unsubscribe_submit(unsubscribe_token: str, engine: EngineDep) -> HTMLRespons
         "notice.html",
         title="Unsubscribed",
         text=f"You will get no more alerts for “{subscription.name}”.",
+    )
+
+
+STYLESHEET = Path(__file__).with_name("static") / "alerts.css"
+
+
+@router.get("/alerts/static/alerts.css", include_in_schema=False)
+def stylesheet() -> FileResponse:
+    """The pages' styles as a file, so a strict Content-Security-Policy (no inline styles) holds."""
+    return FileResponse(
+        STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=86400"}
     )
 
 

@@ -131,7 +131,7 @@ def test_match_queues_alerts_that_say_what_and_why(engine: Engine) -> None:
         "https://example.org/kinship",
         "https://example.org/homes",
     ]
-    assert signal.payload["url"] == f"https://alerts.example.org/signals/{ids['signal']}"
+    assert signal.payload["url"] == "https://alerts.example.org/signals/contradiction%3Akinship"
     assert "signal kind contradiction; score 0.82 ≥ 0.8" in signal.why
 
 

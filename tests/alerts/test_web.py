@@ -151,3 +151,12 @@ def test_unsubscribe_page_asks_and_the_post_unsubscribes(site) -> None:
         assert session.get(Subscription, created["id"]).active is False
     feed = _local(created["feed_url"], web.base_url)
     assert httpx.get(feed).status_code == 404  # an ended subscription's feed is gone
+
+
+def test_pages_need_no_inline_styles_so_a_strict_csp_holds(site) -> None:
+    web, _, _ = site
+    page = httpx.get(f"{web.base_url}/alerts/new")
+    assert "<style" not in page.text and "style=" not in page.text
+    assert 'href="/alerts/static/alerts.css"' in page.text
+    css = httpx.get(f"{web.base_url}/alerts/static/alerts.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
