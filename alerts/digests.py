@@ -5,10 +5,10 @@ day (daily, and immediate subscriptions' overflow) or on ``send_weekday``
 (weekly). At ``now``, a subscription is due when its latest slot is later than
 its previous digest (or its creation) and something was already held at that
 slot (an alert that arrives at 09:00 waits for tomorrow's 08:00 digest). Its
-held deliveries are then given one
-new message key and queued in one transaction, which also records the slot,
-and the outbox sender delivers them as one message, with the same retries,
-idempotency and dead letters as everything else.
+held deliveries are then given one new message key and queued in one
+transaction, which also records the slot, and the outbox sender delivers them
+as one message, with the same retries, idempotency and dead letters as
+everything else.
 """
 
 from __future__ import annotations

@@ -387,7 +387,7 @@ class Delivery(SQLModel, table=True):
     #: document | signal
     item_kind: str = Field(max_length=20)
     item_id: int
-    #: held (waits for a digest) | queued | sending | sent | dead
+    #: held (waits for a digest) | queued | sending | sent | dead | cancelled (unsubscribed)
     status: str = Field(default="queued", max_length=20)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
