@@ -122,9 +122,38 @@ def fallback_reactive(profile: dict[str, bool], planning: float) -> float:
     return round(cue + 0.4 * (1.0 - max(0.0, min(1.0, planning))), 4)
 
 
-def _latest_annotated(session: Session, document_ids: Iterable[int] | None) -> list[tuple]:  # type: ignore[type-arg]
-    """(document, version, publisher slug, kind, annotation data) for each document's newest
-    annotated version."""
+@dataclass(frozen=True)
+class _Row:
+    """The columns the detectors need from one document's newest annotated version."""
+
+    document_id: int
+    url: str
+    document_title: str
+    first_published_at: datetime | None
+    version_id: int
+    title: str
+    body_text: str
+    published_at: datetime | None
+    fetched_at: datetime
+    publisher: str | None
+    kind: str | None
+    annotation_id: int
+    data: dict  # type: ignore[type-arg]
+
+
+#: the parts of the annotation record the timeline reads; only these are decoded
+_DATA_PARTS = {
+    "planning_score": ("planning_score",),
+    "reactive_profile": ("coherence_profile", "reactive_cue"),
+    "reactive_cue": ("coherence", "reactive_cue"),
+    "sentences": ("sentences",),
+    "money": ("money",),
+}
+
+
+def _latest_annotated(session: Session, document_ids: Iterable[int] | None) -> list[_Row]:
+    """Each document's newest annotated version, as plain columns (no ORM objects, and
+    only the parts of the annotation JSON the detectors read)."""
     newest = (
         select(DocumentVersion.document_id, func.max(DocumentVersion.id).label("vid"))
         .join(Annotation, col(Annotation.version_id) == col(DocumentVersion.id))
@@ -133,21 +162,45 @@ def _latest_annotated(session: Session, document_ids: Iterable[int] | None) -> l
     if document_ids is not None:
         newest = newest.where(col(DocumentVersion.document_id).in_(list(document_ids)))
     sub = newest.subquery()
-    rows = session.exec(
-        select(Document, DocumentVersion, Publisher.slug, Publisher.kind, Annotation.data)
+    parts = [Annotation.data[path].label(name) for name, path in _DATA_PARTS.items()]  # type: ignore[index]
+    query = (
+        select(
+            Document.id,
+            Document.canonical_url,
+            Document.title,
+            Document.first_published_at,
+            DocumentVersion.id,
+            DocumentVersion.title,
+            DocumentVersion.body_text,
+            DocumentVersion.published_at,
+            DocumentVersion.fetched_at,
+            Publisher.slug,
+            Publisher.kind,
+            Annotation.id,
+            *parts,
+        )
         .join(sub, col(sub.c.document_id) == col(Document.id))
         .join(DocumentVersion, col(DocumentVersion.id) == sub.c.vid)
         .join(Annotation, col(Annotation.version_id) == col(DocumentVersion.id))
         .join(Publisher, col(Publisher.id) == col(Document.publisher_id), isouter=True)
         .where(col(Document.withdrawn_at).is_(None))
         .order_by(col(Document.id), col(Annotation.id).desc())
-    ).all()
+    )
     seen: set[int] = set()
     unique = []
-    for row in rows:
-        if row[0].id not in seen:  # several pipeline versions: the newest annotation wins
-            seen.add(row[0].id)
-            unique.append(row)
+    for row in session.execute(query):
+        if row[0] in seen:  # several pipeline versions: the newest annotation wins
+            continue
+        seen.add(row[0])
+        planning, profile_cue, cues, sentences, money = row[12:]
+        data = {
+            "planning_score": planning,
+            "coherence_profile": {"reactive_cue": bool(profile_cue)},
+            "coherence": {"reactive_cue": cues or []},
+            "sentences": sentences or [],
+            "money": money or [],
+        }
+        unique.append(_Row(*row[:12], data=data))  # type: ignore[arg-type]
     return unique
 
 
@@ -169,7 +222,7 @@ def _cue_sentence(data: dict) -> tuple[int, int] | None:  # type: ignore[type-ar
 def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -> Facts:
     """Documents (all, or the given ones) and their statements, ready for the detectors."""
     rows = _latest_annotated(session, document_ids)
-    version_ids = [version.id for _, version, _, _, _ in rows]
+    version_ids = [row.version_id for row in rows]
     themes: dict[int, dict[str, float]] = {}
     scores: dict[int, float] = {}
     for start in range(0, len(version_ids), 5000):
@@ -179,45 +232,56 @@ def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -
     documents: dict[int, DocFact] = {}
     by_version: dict[int, DocFact] = {}
     texts: dict[int, tuple[str, list[list[int]], list[dict]]] = {}  # type: ignore[type-arg]
-    for document, version, slug, kind, data in rows:
-        data = data or {}
+    for row in rows:
+        data = row.data
         planning = float(data.get("planning_score") or 0.0)
         profile = data.get("coherence_profile") or {}
-        text = version_text(version.title, version.body_text)
+        text = version_text(row.title, row.body_text)
         cue_span = _cue_sentence(data)
-        date = aware(document.first_published_at or version.published_at or version.fetched_at)
+        date = aware(row.first_published_at or row.published_at or row.fetched_at)
         fact = DocFact(
-            document_id=document.id,
-            version_id=version.id,
-            title=version.title or document.title,
-            url=document.canonical_url,
-            publisher=slug or "",
-            publisher_kind=kind or "unknown",
+            document_id=row.document_id,
+            version_id=row.version_id,
+            title=row.title or row.document_title,
+            url=row.url,
+            publisher=row.publisher or "",
+            publisher_kind=row.kind or "unknown",
             date=date,
-            themes=frozenset(themes.get(version.id, {})),
-            reactive=scores.get(version.id, fallback_reactive(profile, planning)),
+            themes=frozenset(themes.get(row.version_id, {})),
+            reactive=scores.get(row.version_id, fallback_reactive(profile, planning)),
             cue_span=cue_span,
             cue_text=text[cue_span[0] : cue_span[1]] if cue_span else "",
             planning=planning,
             no_new_money=bool(_NO_NEW_MONEY.search(text)),
         )
-        documents[document.id] = fact
-        by_version[version.id] = fact
+        documents[row.document_id] = fact
+        by_version[row.version_id] = fact
         if fact.is_government:
-            texts[version.id] = (text, data.get("sentences") or [], data.get("money") or [])
+            texts[row.version_id] = (text, data["sentences"], data["money"])
     official = set(
         session.exec(select(Publisher.slug).where(col(Publisher.kind).in_(GOVERNMENT_KINDS))).all()
     ) | {slug for slug, p in load_publishers().items() if p.kind in GOVERNMENT_KINDS}
     statements: list[StatementFact] = []
     for start in range(0, len(version_ids), 5000):
         chunk = version_ids[start : start + 5000]
-        for row in session.exec(
-            select(Statement).where(col(Statement.version_id).in_(chunk)).order_by(Statement.id)
-        ).all():
+        for row in session.execute(
+            select(
+                Statement.id,
+                Statement.version_id,
+                Statement.direction,
+                Statement.target,
+                Statement.money_gbp,
+                Statement.sentence,
+                Statement.start_char,
+                Statement.end_char,
+            )
+            .where(col(Statement.version_id).in_(chunk))
+            .order_by(Statement.id)
+        ):
             doc = by_version[row.version_id]
             statements.append(
                 StatementFact(
-                    id=row.id,  # type: ignore[arg-type]
+                    id=row.id,
                     doc=doc,
                     # the department that published it speaks: the extracted actor is
                     # often an agency or a quoted body, and sides are departments

@@ -112,16 +112,32 @@ def sentence_targets(sentence: str) -> tuple[str, ...]:
     A shorter variant inside a longer one already found ("children's home" in
     "secure children's home") does not count again.
     """
-    data = target_data()
     padded = f" {_singular_words(sentence)} "
     found: list[str] = []
     covered: list[str] = []
-    for variant, canonical in data.variants:
+    for variant, canonical in _candidates(padded):
         if variant in padded and not any(variant in longer for longer in covered):
             covered.append(variant)
             if canonical not in found:
                 found.append(canonical)
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _by_first_word() -> dict[str, list[tuple[int, str, str]]]:
+    """Variants indexed by their first word, with their rank in longest-first order."""
+    index: dict[str, list[tuple[int, str, str]]] = {}
+    for rank, (variant, canonical) in enumerate(target_data().variants):
+        index.setdefault(variant.split()[0], []).append((rank, variant, canonical))
+    return index
+
+
+def _candidates(padded: str) -> list[tuple[str, str]]:
+    """The variants whose first word occurs in the text, longest first: a text is only
+    checked against the few variants that could match it."""
+    index = _by_first_word()
+    found = [item for word in set(padded.split()) for item in index.get(word, [])]
+    return [(variant, canonical) for _, variant, canonical in sorted(found)]
 
 
 def singular_words(text: str) -> str:
@@ -132,11 +148,10 @@ def singular_words(text: str) -> str:
 @lru_cache(maxsize=50000)
 def target_mentions(sentence: str) -> tuple[tuple[str, int], ...]:
     """(canonical target, word index) for each target named in a sentence."""
-    data = target_data()
     padded = f" {_singular_words(sentence)} "
     found: list[tuple[str, int]] = []
     covered: list[str] = []
-    for variant, canonical in data.variants:
+    for variant, canonical in _candidates(padded):
         at = padded.find(variant)
         if at >= 0 and not any(variant in longer for longer in covered):
             covered.append(variant)
