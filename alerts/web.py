@@ -302,30 +302,56 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.replace("\n", ",").split(",") if v.strip()]
 
 
-def _form_to_subscription(form: dict[str, Any], lists: dict[str, list[str]]) -> SubscriptionIn:
-    def number(name: str) -> int | None:
-        raw = str(form.get(name) or "").strip()
-        return int(raw) if raw.isdigit() else None
+def _number(form: dict[str, Any], name: str) -> int | None:
+    raw = str(form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() else None
 
+
+def _form_settings(form: dict[str, Any], lists: dict[str, list[str]]) -> dict[str, Any]:
+    """Filters, schedule and names from the fields both forms share."""
     min_score = str(form.get("min_score") or "").strip()
-    filters = Filters(
-        themes=lists.get("themes", []),
-        signal_kinds=lists.get("signal_kinds", []),
-        publishers=_split(str(form.get("publishers") or "")),
-        targets=_split(str(form.get("targets") or "")),
-        keywords=str(form.get("keywords") or ""),
-        min_score=float(min_score) if min_score else None,
-    )
+    hour = _number(form, "send_hour")
+    return {
+        "name": str(form.get("name") or "").strip(),
+        "subscriber_name": str(form.get("subscriber_name") or "").strip(),
+        "filters": Filters(
+            themes=lists.get("themes", []),
+            signal_kinds=lists.get("signal_kinds", []),
+            publishers=_split(str(form.get("publishers") or "")),
+            targets=_split(str(form.get("targets") or "")),
+            keywords=str(form.get("keywords") or ""),
+            min_score=float(min_score) if min_score else None,
+        ),
+        "cadence": str(form.get("cadence") or "immediate"),
+        "send_hour": 8 if hour is None else hour,
+        "send_weekday": _number(form, "send_weekday") or 0,
+        "timezone": str(form.get("timezone") or "UTC").strip(),
+        "daily_cap": _number(form, "daily_cap"),
+    }
+
+
+def _form_to_subscription(form: dict[str, Any], lists: dict[str, list[str]]) -> SubscriptionIn:
     return SubscriptionIn(
-        name=str(form.get("name") or "").strip(),
         channel=str(form.get("channel") or "email"),  # type: ignore[arg-type]
         address=str(form.get("address") or "").strip(),
-        filters=filters,
-        cadence=str(form.get("cadence") or "immediate"),  # type: ignore[arg-type]
-        send_hour=number("send_hour") if number("send_hour") is not None else 8,
-        timezone=str(form.get("timezone") or "UTC").strip(),
-        daily_cap=number("daily_cap"),
-        subscriber_name=str(form.get("subscriber_name") or "").strip(),
+        **_form_settings(form, lists),
+    )
+
+
+def _csrf_ok(request: Request, sent: object) -> str | None:
+    """The cookie's token when the form carried the same one (double submit), else None."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if cookie and hmac.compare_digest(cookie, str(sent or "")):
+        return cookie
+    return None
+
+
+def _expired() -> HTMLResponse:
+    return _page(
+        "notice.html",
+        403,
+        title="Form expired",
+        text="The form has expired or did not come from this site. Open it again and resubmit.",
     )
 
 
@@ -333,15 +359,9 @@ def _form_to_subscription(form: dict[str, Any], lists: dict[str, list[str]]) -> 
 async def form_submit(request: Request, engine: EngineDep, settings: SettingsDep) -> HTMLResponse:
     """Create a subscription from the form (CSRF-checked); shows the private links."""
     form = await request.form()
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    sent = str(form.get("csrf") or "")
-    if not cookie or not hmac.compare_digest(cookie, sent):
-        return _page(
-            "notice.html",
-            403,
-            title="Form expired",
-            text="The form has expired or did not come from this site. Open it again and resubmit.",
-        )
+    cookie = _csrf_ok(request, form.get("csrf"))
+    if cookie is None:
+        return _expired()
     values = {k: form.get(k) for k in form}
     lists = {k: [str(v) for v in form.getlist(k)] for k in ("themes", "signal_kinds")}
     try:
@@ -392,19 +412,106 @@ def confirm_submit(confirm_token: str, engine: EngineDep) -> HTMLResponse:
     )
 
 
+def _settings_values(subscription: Subscription) -> dict[str, Any]:
+    """The manage form's fields as the subscription stands."""
+    filters = subscription.filters or {}
+    return {
+        "name": subscription.name,
+        "subscriber_name": subscription.subscriber_name,
+        "themes": filters.get("themes", []),
+        "signal_kinds": filters.get("signal_kinds", []),
+        "keywords": filters.get("keywords", ""),
+        "publishers": ", ".join(filters.get("publishers", [])),
+        "targets": ", ".join(filters.get("targets", [])),
+        "min_score": filters.get("min_score"),
+        "cadence": subscription.cadence,
+        "send_hour": subscription.send_hour,
+        "send_weekday": subscription.send_weekday,
+        "timezone": subscription.timezone,
+        "daily_cap": subscription.daily_cap,
+    }
+
+
+def _manage_response(
+    request: Request,
+    engine: Engine,
+    settings: Settings,
+    subscription: Subscription,
+    *,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    saved: bool = False,
+    error: str | None = None,
+) -> HTMLResponse:
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = _page(
+        "manage.html",
+        status_code,
+        view=public_view(subscription, settings),
+        manage_path=f"/alerts/manage/{subscription.token}",
+        unsubscribe_path=f"/alerts/unsubscribe/{subscription.unsubscribe_token}",
+        deliveries=[_delivery_view(d) for d in _recent(engine, subscription, 20)],
+        csrf=csrf,
+        values=values or _settings_values(subscription),
+        saved=saved,
+        error=error,
+        themes=sorted(known_themes()),
+        signal_kinds=SIGNAL_KINDS,
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/alerts")
+    return response
+
+
 @router.get("/alerts/manage/{token}", response_class=HTMLResponse)
-def manage_page(token: str, engine: EngineDep, settings: SettingsDep) -> HTMLResponse:
-    """The subscription's private page: its settings, latest deliveries and links."""
+def manage_page(
+    token: str, request: Request, engine: EngineDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The subscription's private page: its settings (editable), latest deliveries and links."""
     with session_scope(engine) as session:
         subscription = by_token(session, column="token", token=token)
     if subscription is None:
         return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
-    return _page(
-        "manage.html",
-        view=public_view(subscription, settings),
-        unsubscribe_path=f"/alerts/unsubscribe/{subscription.unsubscribe_token}",
-        deliveries=[_delivery_view(d) for d in _recent(engine, subscription, 20)],
-    )
+    return _manage_response(request, engine, settings, subscription)
+
+
+@router.post("/alerts/manage/{token}", response_class=HTMLResponse)
+async def manage_submit(
+    token: str, request: Request, engine: EngineDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Save the manage form (CSRF-checked); errors re-show the form with what was typed."""
+    form = await request.form()
+    if _csrf_ok(request, form.get("csrf")) is None:
+        return _expired()
+    values = {k: form.get(k) for k in form}
+    lists = {k: [str(v) for v in form.getlist(k)] for k in ("themes", "signal_kinds")}
+    try:
+        changes = _form_settings(values, lists)
+        changes["filters"] = changes["filters"].model_dump()
+        with session_scope(engine) as session:
+            subscription = by_token(session, column="token", token=token)
+            if subscription is None:
+                return _page(
+                    "notice.html", 404, title="Unknown link", text="This link is not valid."
+                )
+            update_subscription(
+                session, subscription=subscription, settings=settings, changes=changes
+            )
+    except (ValueError, PolicyWatchError) as exc:
+        with session_scope(engine) as session:
+            subscription = by_token(session, column="token", token=token)
+        if subscription is None:
+            return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+        detail = str(exc) if isinstance(exc, PolicyWatchError) else _first_error(exc)
+        return _manage_response(
+            request,
+            engine,
+            settings,
+            subscription,
+            status_code=422,
+            values={**values, **lists},
+            error=detail,
+        )
+    return _manage_response(request, engine, settings, subscription, saved=True)
 
 
 @router.get("/alerts/unsubscribe/{unsubscribe_token}", response_class=HTMLResponse)

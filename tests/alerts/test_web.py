@@ -160,3 +160,40 @@ def test_pages_need_no_inline_styles_so_a_strict_csp_holds(site) -> None:
     assert 'href="/alerts/static/alerts.css"' in page.text
     css = httpx.get(f"{web.base_url}/alerts/static/alerts.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_the_manage_page_changes_the_subscription_with_its_csrf_token(site) -> None:
+    web, engine, _ = site
+    created = httpx.post(
+        f"{web.base_url}/api/subscriptions",
+        json={"name": "Feed", "channel": "atom", "filters": {"themes": ["fostering"]}},
+    ).json()
+    manage = _local(created["manage_url"], web.base_url)
+    with httpx.Client() as client:
+        page = client.get(manage)
+        assert 'value="fostering" checked' in page.text
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        data = {
+            "csrf": token,
+            "name": "Kinship feed",
+            "themes": ["kinship_care"],
+            "keywords": "kinship OR SGO",
+            "cadence": "immediate",
+            "send_hour": "0",
+            "send_weekday": "4",
+            "timezone": "Europe/London",
+            "daily_cap": "5",
+        }
+        saved = client.post(manage, data=data)
+        assert saved.status_code == 200 and "Saved." in saved.text
+        refused = client.post(manage, data={**data, "timezone": "Nowhere/Land"})
+        assert refused.status_code == 422 and "unknown time zone" in refused.text
+    with Session(engine) as session:
+        subscription = session.get(Subscription, created["id"])
+    assert subscription.name == "Kinship feed"
+    assert subscription.filters["themes"] == ["kinship_care"]
+    assert subscription.filters["keywords"] == "kinship OR SGO"
+    assert (subscription.send_hour, subscription.send_weekday, subscription.daily_cap) == (0, 4, 5)
+    assert subscription.timezone == "Europe/London"
+    forged = httpx.post(manage, data={**data, "name": "Hijacked"})
+    assert forged.status_code == 403
