@@ -121,8 +121,10 @@ def _text_matches(session: Session, q: str) -> list[int]:
     return [hit.document_id for hit in hits]
 
 
-def _lower(values: list[str]) -> list[str]:
-    return [v.lower() for v in values]
+def _variants(values: list[str]) -> list[str]:
+    """Each value as written and lower-cased: targets are stored canonical (lower case),
+    and an exact IN uses the index where lower(column) would scan every row."""
+    return sorted({v for value in values for v in (value, value.lower())})
 
 
 def _document_conditions(session: Session, filters: Filters) -> list[Any]:
@@ -152,7 +154,7 @@ def _document_conditions(session: Session, filters: Filters) -> list[Any]:
         where.append(
             col(DocumentVersion.id).in_(
                 select(Statement.version_id).where(
-                    func.lower(Statement.target).in_(_lower(filters.targets))
+                    col(Statement.target).in_(_variants(filters.targets))
                 )
             )
         )
@@ -220,6 +222,18 @@ def _document_select() -> Select:  # type: ignore[type-arg]
 # -- documents and the timeline ----------------------------------------------
 
 
+def _newest_first(session: Session) -> list[Any]:
+    """Newest documents first, undated last, in a form each backend's date index serves.
+
+    SQLite already sorts NULL last in DESC, and spelling out NULLS LAST there
+    turns the indexed scan into a sort of every match; PostgreSQL needs it.
+    """
+    published = col(Document.first_published_at).desc()
+    if session.get_bind().dialect.name != "sqlite":
+        published = published.nulls_last()
+    return [published, col(Document.id).desc()]
+
+
 def list_documents(session: Session, filters: Filters) -> schemas.DocumentPage:
     """Documents matching ``filters``, newest first, one page (``/api/documents``)."""
     where = _document_conditions(session, filters)
@@ -232,7 +246,7 @@ def list_documents(session: Session, filters: Filters) -> schemas.DocumentPage:
     rows = session.exec(
         _document_select()
         .where(*where)
-        .order_by(col(Document.first_published_at).desc().nulls_last(), col(Document.id).desc())
+        .order_by(*_newest_first(session))
         .offset(filters.offset)
         .limit(filters.limit)
     ).all()
@@ -275,30 +289,32 @@ def timeline(session: Session, filters: Filters) -> schemas.TimelineResult:
 # -- signals -------------------------------------------------------------------
 
 
-def _evidence_dates() -> Any:
+def _evidence_date(aggregate: Any) -> Any:
+    """min/max publication date of a signal's evidence documents, correlated to Signal."""
     return (
-        select(
-            SignalEvidence.signal_id,
-            func.min(Document.first_published_at).label("first_date"),
-            func.max(Document.first_published_at).label("last_date"),
-        )
-        .join(DocumentVersion, col(DocumentVersion.id) == col(SignalEvidence.version_id))
-        .join(Document, col(Document.id) == col(DocumentVersion.document_id))
-        .group_by(SignalEvidence.signal_id)
-        .subquery()
+        select(aggregate(Document.first_published_at))
+        .join(DocumentVersion, col(DocumentVersion.document_id) == col(Document.id))
+        .join(SignalEvidence, col(SignalEvidence.version_id) == col(DocumentVersion.id))
+        .where(col(SignalEvidence.signal_id) == col(Signal.id))
+        .correlate(Signal)
+        .scalar_subquery()
     )
 
 
-def _first_date(dates: Any) -> Any:
-    """The timeline's own first date when recompute set it, else the evidence documents'."""
-    return func.coalesce(Signal.first_date, dates.c.first_date)
+def _first_date() -> Any:
+    """The timeline's own first date when recompute set it, else the evidence documents'.
+
+    COALESCE evaluates the correlated subquery only for signals without a date, so
+    signals the timeline wrote cost nothing extra.
+    """
+    return func.coalesce(Signal.first_date, _evidence_date(func.min))
 
 
-def _last_date(dates: Any) -> Any:
-    return func.coalesce(Signal.last_date, dates.c.last_date)
+def _last_date() -> Any:
+    return func.coalesce(Signal.last_date, _evidence_date(func.max))
 
 
-def _signal_conditions(session: Session, filters: Filters, dates: Any) -> list[Any]:
+def _signal_conditions(session: Session, filters: Filters) -> list[Any]:
     where: list[Any] = []
     if filters.kinds:
         where.append(col(Signal.kind).in_([k.value for k in filters.kinds]))
@@ -318,11 +334,11 @@ def _signal_conditions(session: Session, filters: Filters, dates: Any) -> list[A
             )
         )
     if filters.targets:
-        where.append(func.lower(Signal.target).in_(_lower(filters.targets)))
+        where.append(col(Signal.target).in_(_variants(filters.targets)))
     if filters.start:
-        where.append(_last_date(dates) >= filters.start)
+        where.append(_last_date() >= filters.start)
     if filters.end:
-        where.append(_first_date(dates) < filters.end)
+        where.append(_first_date() < filters.end)
     evidence_docs = (
         select(SignalEvidence.signal_id)
         .join(DocumentVersion, col(DocumentVersion.id) == col(SignalEvidence.version_id))
@@ -390,22 +406,15 @@ def _summaries(session: Session, rows: list[Any]) -> list[schemas.SignalSummary]
 
 
 def _signal_page(session: Session, filters: Filters, *, only_ids: Any = None) -> schemas.SignalPage:
-    dates = _evidence_dates()
-    where = _signal_conditions(session, filters, dates)
+    where = _signal_conditions(session, filters)
     if only_ids is not None:
         where.append(col(Signal.id).in_(only_ids))
-    base = select(Signal, _first_date(dates), _last_date(dates)).join(
-        dates, dates.c.signal_id == col(Signal.id), isouter=True
-    )
-    total = session.exec(
-        select(func.count())
-        .select_from(Signal)
-        .join(dates, dates.c.signal_id == col(Signal.id), isouter=True)
-        .where(*where)
-    ).one()
+    total = session.exec(select(func.count()).select_from(Signal).where(*where)).one()
+    last = _last_date().label("last_date")
     rows = session.exec(
-        base.where(*where)
-        .order_by(_last_date(dates).desc().nulls_last(), col(Signal.id).desc())
+        select(Signal, _first_date(), last)
+        .where(*where)
+        .order_by(last.desc().nulls_last(), col(Signal.id).desc())
         .offset(filters.offset)
         .limit(filters.limit)
     ).all()
@@ -472,7 +481,7 @@ def _chain(
         .join(DocumentVersion, col(DocumentVersion.id) == col(Statement.version_id))
         .join(Document, _latest_version_join())
         .join(Publisher, col(Publisher.id) == col(Document.publisher_id), isouter=True)
-        .where(func.lower(Statement.target) == signal.target.lower())
+        .where(col(Statement.target).in_(_variants([signal.target])))
     )
     if last is not None:
         query = query.where(col(Document.first_published_at) <= last)
@@ -521,11 +530,8 @@ def signal_detail(
     signal = find_signal(session, key_or_id)
     if signal is None:
         return None
-    dates = _evidence_dates()
     row = session.exec(
-        select(Signal, _first_date(dates), _last_date(dates))
-        .join(dates, dates.c.signal_id == col(Signal.id), isouter=True)
-        .where(Signal.id == signal.id)
+        select(Signal, _first_date(), _last_date()).where(Signal.id == signal.id)
     ).one()
     summary = _summaries(session, [row])[0]
     evidence = _evidence(session, signal.id)  # type: ignore[arg-type]
