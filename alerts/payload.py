@@ -21,12 +21,18 @@ MAX_SENTENCE = 400
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _sentences(item: MatchItem) -> list[str]:
-    text: str = item.context.get("text", "")
-    spans = item.context.get("sentences") or []
-    found = [text[start:end].strip() for start, end in spans] if spans else _SPLIT.split(text)
-    title = (item.context.get("title") or "").strip()
-    return [s for s in (x.strip() for x in found) if s and s != title]
+def _sentences(item: MatchItem) -> list[tuple[str, Text]]:
+    """The item's sentences (title left out), each prepared for word checks; cached on the item
+    because every subscription group that matches it asks again."""
+    cached = item.context.get("_sentences")
+    if cached is None:
+        text: str = item.context.get("text", "")
+        spans = item.context.get("sentences") or []
+        found = [text[start:end] for start, end in spans] if spans else _SPLIT.split(text)
+        title = (item.context.get("title") or "").strip()
+        cached = [(s, Text(s)) for s in (x.strip() for x in found) if s and s != title]
+        item.context["_sentences"] = cached
+    return cached
 
 
 def _short(sentence: str) -> str:
@@ -39,8 +45,8 @@ def matched_sentence(item: MatchItem, compiled: CompiledFilter) -> str:
     sentences = _sentences(item)
     for hit in compiled.keyword_hits(item):
         phrase = tuple(words(hit))
-        for sentence in sentences:
-            if Text(sentence).has_phrase(phrase):
+        for sentence, prepared in sentences:
+            if prepared.has_phrase(phrase):
                 return _short(sentence)
     wanted = [" ".join(p) for p in (*compiled.targets, *compiled.actors)]
     for statement in item.context.get("statements", []):
@@ -54,12 +60,12 @@ def matched_sentence(item: MatchItem, compiled: CompiledFilter) -> str:
         for p in item.context.get("theme_phrases", {}).get(theme, [])
         if p
     ]
-    for sentence in sentences:
+    for sentence, _ in sentences:
         lowered = sentence.lower()
         if any(p in lowered for p in phrases):
             return _short(sentence)
     description = (item.context.get("description") or "").strip()
-    return _short(description or (sentences[0] if sentences else ""))
+    return _short(description or (sentences[0][0] if sentences else ""))
 
 
 def document_payload(item: MatchItem, compiled: CompiledFilter) -> dict[str, Any]:
