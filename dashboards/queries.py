@@ -410,7 +410,7 @@ def _signal_page(session: Session, filters: Filters, *, only_ids: Any = None) ->
     if only_ids is not None:
         where.append(col(Signal.id).in_(only_ids))
     total = session.exec(select(func.count()).select_from(Signal).where(*where)).one()
-    last = _last_date().label("last_date")
+    last = _last_date().label("evidence_last_date")
     rows = session.exec(
         select(Signal, _first_date(), last)
         .where(*where)
