@@ -13,7 +13,7 @@ import functools
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -105,9 +105,21 @@ def _download(rows: list[Any], model: Any, fmt: Format, name: str) -> Response |
     return None
 
 
-@router.get("/", response_class=HTMLResponse, name="overview_page")
-def overview_page(request: Request, session: SessionDep, filters: FiltersDep) -> HTMLResponse:
+OverviewTable = Literal["theme_years", "newest_signals", "money"]
+
+
+@router.get("/", name="overview_page")
+def overview_page(
+    request: Request,
+    session: SessionDep,
+    filters: FiltersDep,
+    fmt: FormatDep = Format.html,
+    table: OverviewTable = "theme_years",
+) -> Response:
     data = queries.overview(session, filters)
+    download = _download(getattr(data, table), data, fmt, f"overview-{table}")
+    if download is not None:
+        return download
     return render(request, session, "overview.html", data=data, filters=filters)
 
 

@@ -224,6 +224,27 @@ def test_themes_actors_publishers_money_overview(client: TestClient, seeded: See
     assert len(overview["newest_signals"]) == 4
 
 
+def test_pages_download_exactly_what_they_show(client: TestClient, seeded: Seeded) -> None:
+    import csv
+    import io
+
+    page = client.get("/timeline", params={"theme": "residential_care", "format": "csv"})
+    assert page.headers["content-disposition"] == 'attachment; filename="timeline.csv"'
+    rows = list(csv.DictReader(io.StringIO(page.text)))
+    api = client.get("/api/timeline", params={"theme": "residential_care"}).json()
+    assert [int(r["id"]) for r in rows] == [d["id"] for d in api["documents"]["items"]]
+    as_json = client.get("/timeline", params={"theme": "residential_care", "format": "json"})
+    assert as_json.json() == api
+    signals = client.get("/signals", params={"kind": "reversal", "format": "json"}).json()
+    assert signal_keys(signals) == {"reversal-secure-places"}
+    search = client.get("/search", params={"q": "homes", "format": "csv"}).text
+    assert search.splitlines()[0].startswith("document_id,title")
+    money = client.get("/", params={"format": "csv", "table": "money"}).text
+    assert money.splitlines()[0] == "year,announced_gbp,reannounced_gbp,statements,reannouncements"
+    for path in ("/", "/timeline", "/signals", "/search?q=homes"):
+        assert "format=csv" in client.get(path).text, path
+
+
 def test_bad_parameters_are_client_errors(client: TestClient) -> None:
     for params in ({"kind": "gossip"}, {"limit": 0}, {"limit": 501}, {"from": "yesterday"}):
         assert client.get("/api/documents", params=params).status_code == 422
