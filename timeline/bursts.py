@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import timedelta
+from functools import lru_cache
 
 from scipy.stats import poisson
 
@@ -29,11 +30,16 @@ CROSS_CUTTING = frozenset({"funding", "local_government"})
 MIN_YEARLY_RATE = 2.0
 
 
-def bursts(documents: list[DocFact], config: DetectorConfig) -> list[SignalDraft]:
+def bursts(
+    documents: list[DocFact], config: DetectorConfig, *, themes: set[str] | None = None
+) -> list[SignalDraft]:
+    """Bursts on every theme (or only on ``themes``)."""
     by_theme: dict[str, list[DocFact]] = {}
     for doc in documents:
         if doc.is_government:
             for theme in doc.themes - CROSS_CUTTING:
+                if themes is not None and theme not in themes:
+                    continue
                 by_theme.setdefault(theme, []).append(doc)
     drafts = []
     for theme, docs in sorted(by_theme.items()):
@@ -57,7 +63,7 @@ def theme_bursts(theme: str, docs: list[DocFact], config: DetectorConfig) -> lis
         before = bisect_left(dates, start - timedelta(days=config.burst_baseline_days))
         yearly = max((i - before) * 365 / config.burst_baseline_days, MIN_YEARLY_RATE)
         expected = yearly * config.burst_window_days / 365
-        p_value = float(poisson.sf(k - 1, expected))
+        p_value = _tail(k, round(expected, 6))
         if p_value < config.burst_alpha:
             found.append((i, j, p_value, expected))
     salvos: list[tuple[int, int, float, float]] = []
@@ -100,6 +106,12 @@ def _draft(
             "p_value": p_value,
         },
     )
+
+
+@lru_cache(maxsize=100000)
+def _tail(k: int, expected: float) -> float:
+    """P(X >= k) for X ~ Poisson(expected)."""
+    return float(poisson.sf(k - 1, expected))
 
 
 def _log10(value: float) -> float:

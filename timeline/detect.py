@@ -43,8 +43,9 @@ def detect(
     documents = list(facts.documents.values())
     if themes is None or themes:
         triggers = events + coverage_spikes(documents, config)
-        drafts += reactive(documents, triggers, config)
-        drafts += bursts(documents, config)
+        reacting = documents if themes is None else [d for d in documents if d.themes & themes]
+        drafts += reactive(reacting, triggers, config)
+        drafts += bursts(documents, config, themes=themes)
     if scopes is not None:
         wanted = set(scopes)
         drafts = [d for d in drafts if d.scope in wanted]

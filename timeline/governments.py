@@ -38,11 +38,16 @@ def governments() -> tuple[Government, ...]:
     return tuple(sorted(periods, key=lambda g: g.start))
 
 
+@lru_cache(maxsize=1)
+def _starts() -> list[datetime]:
+    return [g.start for g in governments()]
+
+
+@lru_cache(maxsize=100000)
 def government_on(when: datetime) -> Government | None:
     """The government in office at ``when`` (None before the first known period)."""
-    periods = governments()
-    index = bisect_right([g.start for g in periods], when) - 1
-    return periods[index] if index >= 0 else None
+    index = bisect_right(_starts(), when) - 1
+    return governments()[index] if index >= 0 else None
 
 
 def same_government(a: datetime, b: datetime) -> bool:

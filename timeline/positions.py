@@ -11,10 +11,11 @@ out") is not a reversal.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from timeline.config import DetectorConfig
 from timeline.drafts import EvidenceDraft, SignalDraft, day
@@ -68,28 +69,31 @@ def _strength(a: StatementFact, b: StatementFact, key: str) -> float:
     return own * a.weight * b.weight * opposition(a.direction, b.direction)
 
 
-def _turns(group: list[StatementFact]) -> dict[str, list[StatementFact]]:
-    """Each actor's statements in a group, oldest first, to check what still stands."""
-    per_actor: dict[str, list[StatementFact]] = defaultdict(list)
-    for statement in group:
-        if statement.direction != "mention":
-            per_actor[statement.actor].append(statement)
-    return per_actor
+class _Turns:
+    """When each actor next turned against a direction, per group: answers "does this
+    position still stand at that date?" by binary search instead of a scan."""
+
+    def __init__(self, group: list[StatementFact]) -> None:
+        self.dates: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+        for statement in group:  # the group is in date order
+            if statement.direction != "mention":
+                self.dates[(statement.actor, statement.direction)].append(statement.doc.date)
+
+    def stands(self, position: StatementFact, until: StatementFact) -> bool:
+        """Whether the actor left ``position`` in place up to ``until`` (no opposite turn)."""
+        for (actor, direction), dates in self.dates.items():
+            if actor != position.actor or opposition(position.direction, direction) == 0.0:
+                continue
+            after = bisect_right(dates, position.doc.date)
+            if after < len(dates) and dates[after] <= until.doc.date:
+                return False
+        return True
 
 
-def _stands(position: StatementFact, until: StatementFact, own: list[StatementFact]) -> bool:
-    """Whether the actor left ``position`` in place up to ``until`` (no opposite turn).
-
-    ``own`` is the actor's statements in this group, oldest first.
-    """
-    for other in own:
-        if other.doc.date <= position.doc.date:
-            continue
-        if other.doc.date > until.doc.date:
-            break
-        if opposition(position.direction, other.direction) > 0:
-            return False
-    return True
+@lru_cache(maxsize=200000)
+def scheduled(sentence: str) -> bool:
+    """Whether a sentence says an end was planned ("as planned", "expired", "temporary")."""
+    return bool(_SCHEDULED.search(sentence))
 
 
 def contradictions(
@@ -105,7 +109,7 @@ def contradictions(
     conflicts = defaultdict(list)
     window = config.contradiction_window_days
     for key, group in groups.items():
-        per_actor = _turns(group)
+        turns = _Turns(group)
         positions = [s for s in group if s.direction != "mention"]
         for i, earlier in enumerate(positions):
             for later in positions[i + 1 :]:
@@ -117,7 +121,7 @@ def contradictions(
                 strength = _strength(earlier, later, key)
                 if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
                     continue
-                if not _stands(earlier, later, per_actor[earlier.actor]):
+                if not turns.stands(earlier, later):
                     continue
                 score = round(strength * (1.0 - 0.3 * days / window), 3)
                 if score < config.min_score:
@@ -219,7 +223,7 @@ def _first_turn(
     for later in positions:
         if later.direction == "mention":
             continue
-        if not _SCHEDULED.search(later.sentence):
+        if not scheduled(later.sentence):
             for (direction, _own, _weight), (dates, found) in classes.items():
                 if opposition(direction, later.direction) == 0.0:
                     continue
@@ -238,7 +242,7 @@ def _first_turn(
                 score = round(_strength(earlier, later, key), 3)
                 if score >= config.min_score and (best is None or score > best[0]):
                     best = (score, earlier, later)
-        if not _SCHEDULED.search(later.sentence):
+        if not scheduled(later.sentence):
             cls = (later.direction, later.own_key == key, later.weight)
             dates, found = classes.setdefault(cls, ([], []))
             dates.append(later.doc.date)

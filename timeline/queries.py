@@ -200,13 +200,19 @@ def timeline_signals(
     offset: int = 0,
     newest_first: bool = False,
     with_evidence: bool = True,
+    evidence_limit: int | None = 20,
     **filters: Any,
 ) -> list[SignalRow]:
-    """Signals matching the filters, in date order (of their latest document), paginated."""
+    """Signals matching the filters, in date order (of their latest document), paginated.
+
+    Each row carries at most ``evidence_limit`` evidence items (a long burst can
+    cite hundreds of documents; ``get_signal`` gives them all).
+    """
     order = col(Signal.last_date).desc() if newest_first else col(Signal.last_date).asc()
     query = _filtered(select(Signal), **filters).order_by(order, col(Signal.id))
     signals = list(session.exec(query.offset(offset).limit(limit)).all())
-    evidence = _evidence_for(session, [s.id for s in signals]) if with_evidence else {}  # type: ignore[misc]
+    ids = [s.id for s in signals]
+    evidence = _evidence_for(session, ids, limit=evidence_limit) if with_evidence else {}  # type: ignore[arg-type]
     return [_signal_row(s, evidence.get(s.id, [])) for s in signals]  # type: ignore[arg-type]
 
 
@@ -321,10 +327,12 @@ def _signal_counts(session: Session, document_ids: list[int]) -> dict[int, int]:
     return {document_id: int(n) for document_id, n in rows if document_id is not None}
 
 
-def _evidence_for(session: Session, signal_ids: list[int]) -> dict[int, list[EvidenceRow]]:
+def _evidence_for(
+    session: Session, signal_ids: list[int], *, limit: int | None = None
+) -> dict[int, list[EvidenceRow]]:
     if not signal_ids:
         return {}
-    rows = session.exec(
+    query = (
         select(
             SignalEvidence, Document.title, Document.canonical_url, Publisher.slug, Publisher.title
         )
@@ -332,7 +340,10 @@ def _evidence_for(session: Session, signal_ids: list[int]) -> dict[int, list[Evi
         .join(Publisher, col(Publisher.id) == col(Document.publisher_id), isouter=True)
         .where(col(SignalEvidence.signal_id).in_(signal_ids))
         .order_by(col(SignalEvidence.signal_id), col(SignalEvidence.position))
-    ).all()
+    )
+    if limit is not None:
+        query = query.where(col(SignalEvidence.position) < limit)
+    rows = session.exec(query).all()
     found: dict[int, list[EvidenceRow]] = {}
     for evidence, title, url, slug, publisher_title in rows:
         found.setdefault(evidence.signal_id, []).append(

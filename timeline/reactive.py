@@ -10,8 +10,9 @@ scored it, reactive cues and few planning markers from the coherence profile.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from timeline.config import DetectorConfig
 from timeline.drafts import EvidenceDraft, SignalDraft, day
@@ -33,6 +34,7 @@ def coverage_spikes(documents: list[DocFact], config: DetectorConfig) -> list[Tr
 
     A spike is at least ``coverage_spike_min`` such documents within
     ``coverage_days``; it is dated by its last document (coverage has built up).
+    One pass per theme with two pointers, so it stays linear in the documents.
     """
     outside = sorted((d for d in documents if not d.is_government), key=lambda d: d.date)
     by_theme: dict[str, list[DocFact]] = {}
@@ -40,16 +42,20 @@ def coverage_spikes(documents: list[DocFact], config: DetectorConfig) -> list[Tr
         for theme in doc.themes:
             by_theme.setdefault(theme, []).append(doc)
     spikes = []
+    span = timedelta(days=config.coverage_days)
     for theme, docs in by_theme.items():
+        end = 0
         for i, first in enumerate(docs):
-            bunch = [d for d in docs[i:] if (d.date - first.date).days <= config.coverage_days]
-            if len(bunch) >= config.coverage_spike_min:
+            end = max(end, i)
+            while end + 1 < len(docs) and docs[end + 1].date - first.date <= span:
+                end += 1
+            if end - i + 1 >= config.coverage_spike_min:
                 spikes.append(
                     Trigger(
                         key=f"coverage:{theme}:{first.document_id}",
-                        date=bunch[-1].date,
+                        date=docs[end].date,
                         theme=theme,
-                        title=f"{len(bunch)} sector documents on {theme} from {day(first.date)}",
+                        title=f"{end - i + 1} sector documents on {theme} from {day(first.date)}",
                         document=first,
                     )
                 )
@@ -59,22 +65,32 @@ def coverage_spikes(documents: list[DocFact], config: DetectorConfig) -> list[Tr
 def reactive(
     documents: list[DocFact], triggers: list[Trigger], config: DetectorConfig
 ) -> list[SignalDraft]:
+    """Reactive documents and the trigger each most likely follows."""
+    by_theme: dict[str | None, tuple[list[datetime], list[Trigger]]] = {}
+    for trigger in sorted(triggers, key=lambda t: (t.date, t.key)):
+        dates, found = by_theme.setdefault(trigger.theme, ([], []))
+        dates.append(trigger.date)
+        found.append(trigger)
     drafts = []
     for doc in documents:
         if not doc.is_government or doc.reactive < config.reactive_threshold:
             continue
         best: tuple[float, Trigger] | None = None
-        for trigger in triggers:
-            if trigger.theme is not None and trigger.theme not in doc.themes:
+        for theme in [*sorted(doc.themes), None]:
+            if theme not in by_theme:
                 continue
-            days = (doc.date - trigger.date).total_seconds() / 86400
-            if not -1 <= days <= config.reactive_days:  # same day counts, even a little before
-                continue
-            closeness = 1.0 - 0.4 * max(days, 0) / config.reactive_days
-            registered = 1.0 if trigger.document is None else 0.9
-            score = round(doc.reactive * closeness * registered, 3)
-            if best is None or score > best[0]:
-                best = (score, trigger)
+            dates, found = by_theme[theme]
+            low = bisect_left(dates, doc.date - timedelta(days=config.reactive_days))
+            high = bisect_right(dates, doc.date + timedelta(days=1))
+            for trigger in found[low:high]:
+                days = (doc.date - trigger.date).total_seconds() / 86400
+                if not -1 <= days <= config.reactive_days:  # same day counts, even a little before
+                    continue
+                closeness = 1.0 - 0.4 * max(days, 0) / config.reactive_days
+                registered = 1.0 if trigger.document is None else 0.9
+                score = round(doc.reactive * closeness * registered, 3)
+                if best is None or score > best[0]:
+                    best = (score, trigger)
         if best is None or best[0] < config.min_score:
             continue
         score, trigger = best
