@@ -207,6 +207,8 @@ def test_keyboard_navigation_and_accessibility(site: tuple[str, Seeded], page: A
         page.goto(f"{base_url}{path}")
         if page.locator("[data-chart]").count():
             page.wait_for_selector("[data-chart][data-drawn='true']")
+        if name in {"overview", "document"}:
+            shot(page, f"05-{name}")
         results = axe.run(page)
         if results.violations_count:
             failures[name] = [
@@ -214,7 +216,7 @@ def test_keyboard_navigation_and_accessibility(site: tuple[str, Seeded], page: A
                 for v in results.response["violations"]
             ]
         assert_clean(page)
-    shot(page, "05-login")
+    shot(page, "05-login")  # the last page checked
     assert failures == {}
 
 
