@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,8 +28,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from alerts.channels.base import ChannelError
 from alerts.feed import atom_feed
@@ -49,6 +50,7 @@ from policywatch.config import Settings, get_settings
 from policywatch.errors import PolicyWatchError
 from policywatch.store import connect, session_scope
 from policywatch.store.tables import Delivery, Subscription
+from policywatch.store.types import utcnow
 
 router = APIRouter(tags=["alerts"])
 
@@ -118,12 +120,38 @@ def _bad_request(exc: PolicyWatchError) -> HTTPException:
     return HTTPException(422, str(exc))
 
 
+#: One unconfirmed email subscription per address in this interval, so the public form
+#: cannot be used to flood someone's inbox with confirmation requests.
+CONFIRMATION_INTERVAL = timedelta(minutes=15)
+
+
+def _recently_asked(session: Session, address: str) -> bool:
+    since = utcnow() - CONFIRMATION_INTERVAL
+    return (
+        session.exec(
+            select(Subscription.id).where(
+                func.lower(Subscription.address) == address.lower(),
+                col(Subscription.channel) == "email",
+                col(Subscription.confirmed_at).is_(None),
+                col(Subscription.created_at) >= since,
+            )
+        ).first()
+        is not None
+    )
+
+
 def _create(
     engine: Engine, settings: Settings, data: SubscriptionIn
 ) -> tuple[dict[str, Any], str | None]:
     """Save a subscription and, for email, send the confirmation; returns (view, mail error)."""
     try:
         with session_scope(engine) as session:
+            if data.channel == "email" and _recently_asked(session, data.address.strip()):
+                raise HTTPException(
+                    429,
+                    "a confirmation link was sent to this address in the last "
+                    f"{CONFIRMATION_INTERVAL.seconds // 60} minutes: follow it, or try again later",
+                )
             subscription = create_subscription(
                 session,
                 settings=settings,

@@ -87,6 +87,11 @@ def test_email_subscriptions_need_the_confirmation_click(site) -> None:
     ).json()
     assert created["confirmed"] is False
     assert created["confirmation"] == {"sent": True, "error": None}
+    again = httpx.post(
+        f"{web.base_url}/api/subscriptions",
+        json={"name": "Again", "channel": "email", "address": "Reader@example.org"},
+    )
+    assert again.status_code == 429  # the public API cannot be used to flood an inbox
     [mail] = smtp.to("reader@example.org")
     link = re.search(r"https://alerts\.example\.org/alerts/confirm/\S+", mail.get_content())
     assert link is not None
