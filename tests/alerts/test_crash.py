@@ -42,9 +42,8 @@ def _sender(engine: Engine, **env: str) -> subprocess.Popen[str]:
 
 @pytest.mark.slow
 def test_killed_between_send_and_record_the_receiver_sees_one_delivery(
-    sqlite_engine: Engine, receiver: Receiver, tmp_path: Path
+    engine: Engine, receiver: Receiver, tmp_path: Path
 ) -> None:
-    engine = sqlite_engine
     now = utcnow()
     with session_scope(engine) as session:
         add_version(
