@@ -100,8 +100,8 @@ def _read_batch(
         versions = [v for v in versions if wanted.intersection(tags.get(v["version_id"], {}))]
         version_ids = [row["version_id"] for row in versions]
     kept_documents = sorted({row["document_id"] for row in versions})
-    publishers = _many(session, DocumentPublisher.document_id, Publisher.slug, kept_documents)
-    sources = _many(session, DocumentSource.document_id, DocumentSource.source_key, kept_documents)
+    publishers = _publisher_slugs(session, kept_documents)
+    sources = _source_keys(session, kept_documents)
     profiles = _profiles(session, version_ids)
     documents = []
     for version in versions:
@@ -208,17 +208,32 @@ def _versions(session: Session, document_ids: list[int], *, latest_only: bool) -
     return rows
 
 
-def _many(session: Session, key: Any, value: Any, document_ids: list[int]) -> dict[int, list]:
-    """A one-to-many lookup (document -> publishers, document -> sources) for a batch."""
-    found: dict[int, list] = {}
-    if not document_ids:
-        return found
-    query = select(key, value).where(key.in_(document_ids))
-    if value is Publisher.slug:
-        query = query.join(Publisher, col(Publisher.id) == col(DocumentPublisher.publisher_id))
-    for document_id, item in session.execute(query):
-        found.setdefault(document_id, []).append(item)
+def _grouped(session: Session, query: Any) -> dict[int, list[str]]:
+    """(document id, value) rows as {document id: [values]}."""
+    found: dict[int, list[str]] = {}
+    for document_id, value in session.execute(query):
+        found.setdefault(document_id, []).append(value)
     return found
+
+
+def _publisher_slugs(session: Session, document_ids: list[int]) -> dict[int, list[str]]:
+    """Every publisher of each document (co-publishers included)."""
+    link = DocumentPublisher
+    return _grouped(
+        session,
+        select(link.document_id, Publisher.slug)
+        .join(Publisher, col(Publisher.id) == col(link.publisher_id))
+        .where(col(link.document_id).in_(document_ids)),
+    )
+
+
+def _source_keys(session: Session, document_ids: list[int]) -> dict[int, list[str]]:
+    """Every source each document was found through (for the redistribution flags)."""
+    link = DocumentSource
+    return _grouped(
+        session,
+        select(link.document_id, link.source_key).where(col(link.document_id).in_(document_ids)),
+    )
 
 
 def _profiles(session: Session, version_ids: list[int]) -> dict[int, dict[str, Any]]:
