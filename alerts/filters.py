@@ -165,6 +165,8 @@ class CompiledFilter:
         self.themes = frozenset(filters.themes)
         self.targets = tuple(tuple(words(t)) for t in filters.targets if words(t))
         self.actors = tuple(tuple(words(a)) for a in filters.actors if words(a))
+        #: normalised phrase -> as the subscriber wrote it, for the "why" line
+        self.labels = {tuple(words(v)): v for v in (*filters.targets, *filters.actors)}
         self.publishers = frozenset(p.lower() for p in filters.publishers)
         self.document_types = frozenset(t.lower() for t in filters.document_types)
         self.signal_kinds = frozenset(filters.signal_kinds)
@@ -239,7 +241,7 @@ class CompiledFilter:
             ("actor", self.actors, item.actors),
         ):
             if wanted:
-                hit = [" ".join(p) for p in wanted if _phrase_in(p, have)]
+                hit = [self.labels.get(p, " ".join(p)) for p in wanted if _phrase_in(p, have)]
                 reasons.append(f"{label} " + ", ".join(f"“{h}”" for h in hit))
         if self.keywords is not None:
             found = list(dict.fromkeys(self.keywords.hits(item.text)))
