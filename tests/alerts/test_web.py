@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from policywatch.store.db import session_scope
 from policywatch.store.tables import Subscription
-from tests.alerts.conftest import SmtpServer, alert_settings
+from policywatch.store.types import utcnow
+from tests.alerts.conftest import SmtpServer, add_version, alert_settings
 
 
 @pytest.fixture
@@ -202,3 +204,27 @@ def test_the_manage_page_changes_the_subscription_with_its_csrf_token(site) -> N
     assert subscription.timezone == "Europe/London"
     forged = httpx.post(manage, data={**data, "name": "Hijacked"})
     assert forged.status_code == 403
+
+
+def test_the_preview_api_shows_what_filters_would_have_sent(site) -> None:
+    web, engine, _ = site
+    with session_scope(engine) as session:
+        for n in range(3):
+            add_version(
+                session,
+                url=f"https://example.org/p{n}",
+                title=f"Care leavers {n}",
+                body="Care leavers get a bursary.",
+                themes={"care_leavers": 0.9},
+                published=utcnow(),
+            )
+    response = httpx.post(
+        f"{web.base_url}/api/subscriptions/preview",
+        json={"filters": {"themes": ["care_leavers"]}, "days": 7, "daily_cap": 2},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["total"], body["immediate"], body["rolled_into_digest"]) == (3, 2, 1)
+    assert {item["title"] for item in body["items"]} == {f"Care leavers {n}" for n in range(3)}
+    with Session(engine) as session:
+        assert session.exec(select(Subscription)).first() is None
