@@ -4,8 +4,9 @@ Memory stays flat whatever the corpus size: documents are read by keyset
 pagination on their id (never OFFSET, never the whole result at once), and for
 each batch the themes, statements, coherence profiles and signal links of just
 those documents are read and handed on before the next batch is fetched.
-Rows come out in a fixed order (document id, version number, then each
-table's own key), so the same store and filters always give the same files.
+Rows come out in a fixed order (every table follows the documents: document
+id, version number, then the table's own key; signals by id), so the same
+store and filters always give the same files.
 """
 
 from __future__ import annotations
@@ -293,8 +294,12 @@ def _themes(
         }
         for version_id, name, score, method, model_version, evidence in session.execute(query)
     ]
-    # sorted here, not in SQL: the backends order NULL model versions differently
-    rows.sort(key=lambda r: (r["version_id"], r["theme"], r["method"], r["model_version"] or ""))
+    # sorted here, not in SQL: rows follow the documents' order, and the backends
+    # order NULL model versions differently
+    position = {version_id: i for i, version_id in enumerate(version_ids)}
+    rows.sort(
+        key=lambda r: (position[r["version_id"]], r["theme"], r["method"], r["model_version"] or "")
+    )
     return rows
 
 
@@ -304,22 +309,18 @@ def _statements(
     if not version_ids:
         return []
     s = Statement
-    query = (
-        select(
-            s.id,
-            s.version_id,
-            s.actor,
-            s.direction,
-            s.target,
-            s.money_gbp,
-            s.timeframe,
-            s.sentence,
-            s.start_char,
-            s.end_char,
-        )
-        .where(col(s.version_id).in_(version_ids))
-        .order_by(col(s.version_id), col(s.id))
-    )
+    query = select(
+        s.id,
+        s.version_id,
+        s.actor,
+        s.direction,
+        s.target,
+        s.money_gbp,
+        s.timeframe,
+        s.sentence,
+        s.start_char,
+        s.end_char,
+    ).where(col(s.version_id).in_(version_ids))
     names = (
         "statement_id",
         "version_id",
@@ -337,6 +338,8 @@ def _statements(
         row = dict(zip(names, values, strict=True))
         row["document_id"] = document_of[row["version_id"]]
         rows.append(row)
+    position = {version_id: i for i, version_id in enumerate(version_ids)}
+    rows.sort(key=lambda r: (position[r["version_id"]], r["statement_id"]))  # documents' order
     return rows
 
 

@@ -60,11 +60,22 @@ def read_parquet(folder: Path, table: Table) -> list[dict[str, Any]]:
     return data.to_pylist()
 
 
+#: a database has no row order of its own: read it back in the order the other formats use
+SQLITE_ORDER = {
+    "documents": "document_id, version_no",
+    "themes": "document_id, version_id, theme, method, model_version",
+    "statements": "document_id, version_id, statement_id",
+    "coherence": "document_id, version_id",
+    "signals": "signal_id",
+    "signal_links": "document_id, signal_id, evidence_id",
+}
+
+
 def read_sqlite(folder: Path, table: Table) -> list[dict[str, Any]]:
     connection = sqlite3.connect(folder / "policywatch.sqlite")
     connection.row_factory = sqlite3.Row
     try:
-        order = ", ".join(table.key)
+        order = SQLITE_ORDER[table.name]
         raw = [dict(r) for r in connection.execute(f"SELECT * FROM {table.name} ORDER BY {order}")]
     finally:
         connection.close()

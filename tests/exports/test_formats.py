@@ -102,14 +102,19 @@ def test_every_table_read_back_matches_the_store(
         (r["version_id"], r["theme"], r["method"], r["model_version"], r["score"])
         for r in tables["themes"]
     ]
-    assert sorted(exported_themes) == exported_themes  # stable order
+    order = [(r["document_id"], r["theme"], r["method"]) for r in tables["themes"]]
+    assert sorted(order) == order  # the documents' order, then theme and method
     assert set(exported_themes) == stored_themes and len(exported_themes) == len(stored_themes)
     evidence = json.loads(tables["themes"][0]["evidence"])
     assert evidence and {"phrase", "count"} <= set(evidence[0])
 
+    document_of = {d["version_id"]: d["document_id"] for d in documents}
     stored_statements = [
         (r["id"], r["version_id"], r["actor"], r["direction"], r["target"], r["sentence"])
-        for r in query(demo_db, "SELECT * FROM statement ORDER BY version_id, id")
+        for r in sorted(
+            query(demo_db, "SELECT * FROM statement"),
+            key=lambda r: (document_of.get(r["version_id"], 0), r["id"]),
+        )
         if r["version_id"] in latest
     ]
     assert [
