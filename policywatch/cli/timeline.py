@@ -331,13 +331,14 @@ def evaluate_timeline(
         for kind, figures in result.figures().items():
             table.add_row(
                 kind,
-                f"{figures['precision']:.3f}",
-                f"{figures['recall']:.3f}",
+                _figure(figures["precision"]),
+                _figure(figures["recall"]),
                 str(figures["planted"]),
                 str(figures["predicted"]),
                 f"{figures['controls_flagged']}",
             )
         console.print(table)
+    _print_reviewed_precision()
     data_hash = tl_eval.labels_hash(tl_eval.CORPUS_DIR, tl_eval.HELDOUT_DIR)
     baseline = tl_eval.load_baseline()
     if update_baseline:
@@ -357,6 +358,27 @@ def evaluate_timeline(
     if problems:
         raise typer.Exit(1)
     console.print("Quality gate: every figure is at or above its floor.")
+
+
+def _print_reviewed_precision() -> None:
+    """Precision on reviewed signals in the configured store (reviewer feedback), if any."""
+    from timeline.evaluate import confirmed_precision
+
+    try:
+        engine = connect(get_settings())
+    except PolicyWatchError:
+        return
+    precision = confirmed_precision(engine)
+    if precision is None:
+        console.print("Reviewed signals in the store: none yet (no precision on confirmed).")
+    else:
+        console.print(
+            f"Reviewed signals in the store: {precision:.3f} confirmed of those reviewed."
+        )
+
+
+def _figure(value: float | int | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 evaluate_app.command("timeline")(evaluate_timeline)
