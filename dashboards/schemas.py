@@ -164,6 +164,8 @@ class SearchRow(BaseModel):
 
 
 class SearchPage(BaseModel):
+    """Ranked hits; when ``capped``, ``total`` is a lower bound (more matches exist)."""
+
     total: int
     capped: bool
     limit: int
