@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from policywatch.cli import app, main
 from policywatch.store import session_scope
 from policywatch.store.tables import Event, Signal, SignalReview
+from timeline.evaluate import confirmed_precision
 from timeline.queries import timeline_signals
 
 runner = CliRunner()
@@ -117,5 +118,6 @@ def test_a_reviewer_confirms_or_dismisses_and_dismissal_survives_recompute(
     assert stored is not None and stored.status == "dismissed"
     assert [r.action for r in reviews] == ["confirm", "dismiss"]
     assert reviews[0].note == "both quotes checked" and reviews[0].created_at is not None
+    assert confirmed_precision(store_env) == 0.0  # its newest review is a dismissal
     assert main(["signals", "review", str(signal.id), "--confirm", "--reviewer", "nobody"]) == 1
     assert "no active reviewer" in capsys.readouterr().err
