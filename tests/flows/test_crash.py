@@ -4,7 +4,8 @@ The test-only hook ``POLICYWATCH_FLOW_TEST_PAUSE_AT`` (flows/hooks.py) makes the
 run write ``<data_dir>/paused-at-<point>`` and wait at that point; this test
 then sends SIGKILL to the process from outside (no clean-up code can run),
 and finally runs the pipeline to the end and checks that nothing is missing
-and nothing is doubled.
+and nothing is doubled: documents, annotations, statements, signals, and the
+alerts a real webhook receiver on 127.0.0.1 gets.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,9 +26,10 @@ from sqlmodel import Session, func, select
 
 from policywatch.cli import DEMO_SOURCES
 from policywatch.config import get_settings
-from policywatch.store import connect
+from policywatch.store import connect, session_scope
 from policywatch.store.tables import (
     Annotation,
+    Delivery,
     Document,
     DocumentVersion,
     Signal,
@@ -36,6 +41,49 @@ from tests.flows.conftest import SMALL_SOURCES
 pytestmark = pytest.mark.slow
 
 BATCH = 4
+#: alerts on every item, however old (the corpus is historical), with no daily cap
+ALERT_ENV = {
+    "POLICYWATCH_WEBHOOK_ALLOW": '["127.0.0.1"]',
+    "POLICYWATCH_ALERTS_MAX_AGE_DAYS": "100000",
+    "POLICYWATCH_ALERTS_DAILY_CAP": "100000",
+}
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[str]]]:
+    """A webhook receiver on 127.0.0.1: its URL and the Idempotency-Key of every POST."""
+    keys: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            keys.append(self.headers.get("Idempotency-Key", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", keys
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def subscribe_to_everything(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alerts.subscriptions import create_subscription
+
+    for name, value in ALERT_ENV.items():
+        monkeypatch.setenv(name, value)
+    settings = get_settings()
+    engine = connect(settings, upgrade=True)
+    with session_scope(engine) as session:
+        create_subscription(session, settings=settings, name="all", channel="webhook", address=url)
+    engine.dispose()
 
 
 def run_command(site_url: str) -> list[str]:
@@ -92,24 +140,31 @@ def snapshot() -> dict[str, int]:
 
 
 def test_killing_a_run_between_steps_and_inside_a_batch_loses_and_doubles_nothing(
-    prefect_api: str, fixture_site: str, isolated_settings: Path
+    prefect_api: str,
+    fixture_site: str,
+    isolated_settings: Path,
+    webhook: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    hook_url, received = webhook
+    subscribe_to_everything(hook_url, monkeypatch)
     command = run_command(fixture_site)
-    env = environment(isolated_settings, prefect_api)
+    env = environment(isolated_settings, prefect_api, **ALERT_ENV)
 
-    kill_at("after-crawl", command, env, isolated_settings)  # between two steps
-    crawled = snapshot()
-    assert crawled["Document"] > 2 * BATCH and crawled["Annotation"] == 0
+    kill_at("annotate-batch-2", command, env, isolated_settings)  # inside a batch
+    killed = snapshot()
+    assert killed["Document"] > 2 * BATCH  # the crawl before it was kept
+    assert killed["Annotation"] == BATCH  # batch 1 committed, batch 2 rolled back
 
     no_crawl = [*command, "--no-crawl"]
-    kill_at("annotate-batch-2", no_crawl, env, isolated_settings)  # inside a batch
-    killed = snapshot()
-    assert killed["Document"] == crawled["Document"]
-    assert killed["Annotation"] == BATCH  # batch 1 committed, batch 2 rolled back
+    kill_at("after-match", no_crawl, env, isolated_settings)  # between steps: queued, not sent
+    assert received == []
+    queued = snapshot()
+    assert queued["Annotation"] == queued["DocumentVersion"]
 
     # the next run crawls again and finishes the work
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert "annotate" in finished.stdout, finished.stderr
+    assert finished.returncode == 0, finished.stdout + finished.stderr
     engine = connect(get_settings())
     with Session(engine) as session:
         versions = session.exec(select(DocumentVersion.id)).all()
@@ -118,8 +173,15 @@ def test_killing_a_run_between_steps_and_inside_a_batch_loses_and_doubles_nothin
         marks = session.exec(select(StageMark.stage, StageMark.version_id)).all()
         urls = session.exec(select(Document.canonical_url)).all()
     engine.dispose()
-    assert len(urls) == len(set(urls)) == crawled["Document"]  # no document twice
+    assert len(urls) == len(set(urls)) == killed["Document"]  # no document twice
     assert sorted(v for v, _ in annotations) == sorted(versions)  # each version once
     for version_id, data in annotations:  # statements were not stored twice
         assert statements[version_id] == len(data["statements"])
     assert len(marks) == len(set(marks))
+    with Session(engine) as session:
+        deliveries = session.exec(select(Delivery)).all()
+    items = [(d.subscription_id, d.item_kind, d.item_id) for d in deliveries]
+    assert len(deliveries) >= len(urls) and len(items) == len(set(items))
+    assert {d.status for d in deliveries} == {"sent"}
+    assert Counter(received) == Counter({d.message_key for d in deliveries})  # each sent once
+    assert snapshot()["Signal"] == queued["Signal"]  # signals were not made again

@@ -142,7 +142,8 @@ def test_a_failed_source_is_retried_reported_and_does_not_stop_the_others(
     # a real failure: the raw-file folder for one source cannot be created
     (isolated_settings / "raw").mkdir(parents=True)
     (isolated_settings / "raw" / "kinship-demo").write_text("not a folder", encoding="utf-8")
-    args = ["run", "-s", "adcs-demo", "-s", "kinship-demo", "--sources-file", str(DEMO_SOURCES)]
+    args = ["run", "--no-train-missing", "-s", "adcs-demo", "-s", "kinship-demo"]
+    args += ["--sources-file", str(DEMO_SOURCES)]
 
     code = main([*args, "--site-url", fixture_site])
 
