@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -101,3 +102,46 @@ def test_killed_between_send_and_record_the_receiver_sees_one_delivery(
     # and nothing more goes out later
     later = drain_outbox(engine, alert_settings(engine), now=now + timedelta(days=2))
     assert later.messages_sent == 0 and len(receiver.requests) == 2
+
+
+def test_two_senders_draining_at_once_send_each_message_once(
+    engine: Engine, receiver: Receiver
+) -> None:
+    now = utcnow()
+    with session_scope(engine) as session:
+        for n in range(12):
+            add_version(
+                session,
+                url=f"https://example.org/{n}",
+                title=f"Kinship news {n}",
+                body="Kinship carers.",
+                themes={"kinship_care": 0.9},
+                published=now,
+            )
+        subscription = create_subscription(
+            session,
+            settings=alert_settings(engine),
+            name="Kinship hook",
+            channel="webhook",
+            address=receiver.url,
+            filters={"themes": ["kinship_care"]},
+            daily_cap=100,
+        )
+    receiver.secret = subscription.secret
+    assert match_new(engine, alert_settings(engine), now=now).queued == 12
+
+    start = threading.Barrier(2)
+    reports = []
+
+    def drain() -> None:
+        start.wait()
+        reports.append(drain_outbox(engine, alert_settings(engine), now=now))
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(r.messages_sent for r in reports) == 12
+    keys = [r["headers"]["Idempotency-Key"] for r in receiver.requests]
+    assert len(keys) == 12 and len(set(keys)) == 12  # no message was sent twice
