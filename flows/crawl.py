@@ -18,7 +18,6 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import wait
 from sqlalchemy.engine import Engine
 
 from flows.progress import reporter
@@ -126,10 +125,9 @@ def crawl_stage(
             )
             for source in sources
         ]
-        wait(futures)
         report = IngestReport()
         for source, future in zip(sources, futures, strict=True):
-            outcome = future.state.result(raise_on_failure=False)
+            outcome = future.result(raise_on_failure=False)  # waits for this source
             if isinstance(outcome, CrawlSummary):
                 crawled.items_out += 1
                 _add(report, outcome.report)

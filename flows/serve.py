@@ -3,8 +3,9 @@
 Each source gets a deployment ``crawl-<source>`` of the pipeline flow on the
 source's own cron (``schedule`` in sources.toml, hourly by default) with only
 that source selected, so the pipeline runs right after each crawl and works
-on what that crawl brought in. The digest deployments send the daily and
-weekly alert digests that are due.
+on what that crawl brought in. The ``digests`` deployment checks every hour
+for daily and weekly digests whose slot has come (each subscription picks its
+own hour, weekday and time zone).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from flows.stages import digests_flow_or_none
 from policywatch.config import Settings
 from policywatch.crawl import select_sources
 
-#: digests go out at 07:00 UTC, every day and on Mondays
-DAILY_DIGEST_CRON = "0 7 * * *"
-WEEKLY_DIGEST_CRON = "0 7 * * 1"
+#: every hour: each subscription's daily or weekly digest is due at its own local hour
+#: (and weekday), which ``send_due_digests`` works out, so one hourly check serves both
+DIGESTS_CRON = "5 * * * *"
 
 
 def build_deployments(
@@ -49,8 +50,13 @@ def build_deployments(
         )
     digests = digests_flow_or_none()
     if digests is not None:
-        deployments.append(digests.to_deployment(name="digests-daily", cron=DAILY_DIGEST_CRON))
-        deployments.append(digests.to_deployment(name="digests-weekly", cron=WEEKLY_DIGEST_CRON))
+        deployments.append(
+            digests.to_deployment(
+                name="digests",
+                cron=DIGESTS_CRON,
+                description="Send the daily and weekly digests whose slot has come.",
+            )
+        )
     return deployments
 
 

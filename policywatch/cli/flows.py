@@ -157,8 +157,8 @@ def serve(
     """Run the pipeline on a schedule: each source on its own cron, then the digests.
 
     Each source in sources.toml is crawled on its `schedule` (cron, UTC;
-    hourly when unset) and the pipeline processes what it found; daily and
-    weekly alert digests go out at 07:00 UTC. Point PREFECT_API_URL at a
+    hourly when unset) and the pipeline processes what it found; an hourly
+    check sends the daily and weekly alert digests whose slot has come. Point PREFECT_API_URL at a
     Prefect server (e.g. http://127.0.0.1:4200/api) to see the runs in its
     UI. Stop with Ctrl-C.
 

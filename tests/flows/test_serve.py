@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.serve import DAILY_DIGEST_CRON, WEEKLY_DIGEST_CRON, build_deployments
+from flows.serve import DIGESTS_CRON, build_deployments
 from flows.stages import digests_flow_or_none
 from policywatch.config import get_settings
 from policywatch.errors import PolicyWatchError
@@ -56,8 +56,8 @@ def test_each_source_is_crawled_on_its_own_schedule_then_processed(tmp_path: Pat
     }
     assert by_name["crawl-adcs-demo"].flow_name == "pipeline"  # the pipeline runs after the crawl
     if digests_flow_or_none() is not None:
-        assert crons(by_name["digests-daily"]) == [DAILY_DIGEST_CRON]
-        assert crons(by_name["digests-weekly"]) == [WEEKLY_DIGEST_CRON]
+        # daily and weekly digests: one hourly check, each subscription on its own slot
+        assert crons(by_name["digests"]) == [DIGESTS_CRON]
 
 
 def test_a_bad_schedule_is_one_clear_error(tmp_path: Path) -> None:
