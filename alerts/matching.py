@@ -6,6 +6,9 @@ marks its items matched and inserts their deliveries, so a crash either
 loses nothing or leaves nothing half done, and a re-run matches nothing
 twice (the ``(subscription, item)`` unique key would refuse it anyway).
 
+Two matchers running at once (an overlapping scheduled run) cannot double
+anything either: rows another run has just written are skipped on insert.
+
 Deliveries are per document, not per version: a new version alerts a
 subscriber only if the document had not alerted them before. Items older
 than ``POLICYWATCH_ALERTS_MAX_AGE_DAYS`` are marked without alerting, so the
@@ -20,9 +23,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -161,6 +167,13 @@ def _delivery(
     }
 
 
+def _insert_new(session: Session, table: type) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING on either backend."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
 def _too_old(item: MatchItem, oldest: datetime) -> bool:
     if item.kind == "signal" and item.context.get("status") == "dismissed":
         return True
@@ -225,10 +238,11 @@ def match_new(engine: Engine, settings: Settings, *, now: datetime | None = None
                         "deliveries": made,
                     }
                 )
-            # plain multi-row inserts: tens of thousands of deliveries per batch are normal
+            # multi-row inserts (tens of thousands of deliveries per batch are normal) that
+            # skip rows a concurrent matcher has just written: never an error, never a double
             if rows:
-                session.execute(insert(Delivery), rows)
-            session.execute(insert(AlertMatch), marks)
+                session.execute(_insert_new(session, Delivery), rows)
+            session.execute(_insert_new(session, AlertMatch), marks)
             report.versions += len(version_ids)
             report.signals += len(signal_ids)
     return report

@@ -279,3 +279,39 @@ def test_preview_shows_what_would_have_been_sent_with_the_cap(engine: Engine) ->
     assert all("found “kinship”" in row.why for row in report.rows)
     with Session(engine) as session:
         assert session.exec(select(Delivery)).first() is None  # nothing saved
+
+
+def test_a_matcher_racing_another_writes_no_second_delivery(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _seed(engine)
+    _subscribe(engine, name="Kinship", filters={"themes": ["kinship_care"]})
+    assert match_new(engine, alert_settings(engine), now=NOW).deliveries == 2
+
+    # a second run that read the same items, and saw none of the first run's rows, before
+    # the first one committed: its inserts meet the unique keys and are skipped
+    import alerts.matching as matching
+
+    served: dict[str, bool] = {}
+
+    def once(name: str, value: list[int]):  # type: ignore[no-untyped-def]
+        def pending(session, *, limit):  # type: ignore[no-untyped-def]
+            if served.get(name):
+                return []
+            served[name] = True
+            return value
+
+        return pending
+
+    with Session(engine) as session:
+        version_ids = [
+            m.item_id for m in session.exec(select(AlertMatch)).all() if m.item_kind == "version"
+        ]
+    monkeypatch.setattr(matching, "pending_version_ids", once("v", version_ids))
+    monkeypatch.setattr(matching, "pending_signal_ids", once("s", [ids["signal"]]))
+    monkeypatch.setattr(matching, "_existing", lambda session, items: set())
+    again = match_new(engine, alert_settings(engine), now=NOW)
+    assert again.versions == 2 and again.signals == 1
+    assert len(_deliveries(engine)) == 2
+    with Session(engine) as session:
+        assert len(session.exec(select(AlertMatch)).all()) == 3
