@@ -773,7 +773,12 @@ def _reannounced(session: Session, filters: Filters) -> dict[int, tuple[int, int
     """Per year: money presented again (sum) and how many repeats, from reannouncement signals."""
     signals = session.exec(select(Signal).where(Signal.kind == "reannouncement")).all()
     if filters.themes:
-        signals = [s for s in signals if s.theme in filters.themes]
+        wanted = set(filters.themes)
+        signals = [
+            s
+            for s in signals
+            if s.theme in wanted or wanted & set((s.data or {}).get("themes", []))
+        ]
     per_year: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for signal in signals:
         evidence = _evidence(session, signal.id)  # type: ignore[arg-type]
