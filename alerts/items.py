@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from alerts.filters import MatchItem, normalise
 from alerts.keywords import Text
-from policywatch.store.queries import RULE_TAG_THRESHOLD, current_themes
+from policywatch.store.queries import current_themes
 from policywatch.store.tables import (
     AlertMatch,
     Annotation,
@@ -105,37 +105,6 @@ def recent_signal_ids(session: Session, *, since: datetime) -> list[int]:
     )
 
 
-def _themes(session: Session, version_ids: list[int]) -> dict[int, dict[str, float]]:
-    """Theme tags through ``current_themes``, as every stage must read them.
-
-    Workaround, to remove once the store is fixed: ``current_themes`` raises
-    KeyError on the rule-tag fallback path (it reads ``tags[version_id]``
-    before creating it). Then each version is asked for alone, and a version
-    that still fails gets its rule tags read with the same threshold.
-    """
-    try:
-        return current_themes(session, version_ids=version_ids)
-    except KeyError:
-        pass
-    tags: dict[int, dict[str, float]] = {}
-    for version_id in version_ids:
-        try:
-            tags.update(current_themes(session, version_ids=[version_id]))
-        except KeyError:
-            rows = session.exec(
-                select(DocumentTheme.theme, DocumentTheme.score).where(
-                    DocumentTheme.version_id == version_id,
-                    DocumentTheme.method == "rule",
-                    col(DocumentTheme.score) >= RULE_TAG_THRESHOLD,
-                )
-            ).all()
-            found: dict[str, float] = {}
-            for theme, score in rows:
-                found[theme] = max(score, found.get(theme, 0.0))
-            tags[version_id] = found
-    return tags
-
-
 def _publishers(session: Session, document_ids: Iterable[int]) -> dict[int, list[Publisher]]:
     found: dict[int, list[Publisher]] = defaultdict(list)
     rows = session.exec(
@@ -165,7 +134,7 @@ def load_documents(session: Session, *, version_ids: list[int]) -> list[MatchIte
         .where(col(DocumentVersion.id).in_(version_ids))
         .order_by(col(DocumentVersion.id))
     ).all()
-    themes = _themes(session, version_ids)
+    themes = current_themes(session, version_ids=version_ids)
     publishers = _publishers(session, {document.id for _, document in rows})  # type: ignore[misc]
     statements: dict[int, list[Statement]] = defaultdict(list)
     for statement in session.exec(
