@@ -10,11 +10,12 @@ import pytest
 from sqlmodel import Session, select
 
 from flows.annotate import annotate_flow_for, chunks
+from flows.pipeline import run_pipeline
 from nlp.annotate import PendingVersion
 from policywatch.config import get_settings
 from policywatch.fixture_site.corpus import load_corpus
 from policywatch.store import make_engine, migrate, session_scope, writes
-from policywatch.store.tables import Annotation, DocumentTheme, StageMark, Statement
+from policywatch.store.tables import Annotation, DocumentTheme, StageMark, StageRun, Statement
 
 DOCUMENTS = 12
 BATCH = 5
@@ -59,7 +60,9 @@ def annotations(url: str) -> dict[str, Any]:
                 (t.version_id, t.theme, round(t.score, 6))
                 for t in session.exec(select(DocumentTheme).where(DocumentTheme.method == "rule"))
             ),
-            "marks": sorted(m.version_id for m in session.exec(select(StageMark)).all()),
+            "marks": sorted(
+                session.exec(select(StageMark.version_id).where(StageMark.stage == "annotate"))
+            ),
         }
     engine.dispose()
     return found
@@ -94,10 +97,19 @@ def test_annotating_on_a_local_dask_cluster_matches_the_thread_runner(
         monkeypatch.setenv("POLICYWATCH_DASK_ADDRESS", cluster.scheduler_address)
         settings = get_settings()
         assert type(annotate_flow_for(settings).task_runner).__name__ == "DaskTaskRunner"
-        dask = annotate_flow_for(settings)()
+        # the pipeline sends its annotate stage to the cluster as a subflow
+        pipeline = run_pipeline(crawl=False)
 
-    assert threads.stages[0].items_out == dask.stages[0].items_out == DOCUMENTS
-    assert not dask.failed
+    dask = next(s for s in pipeline.stages if s.stage == "annotate")
+    assert threads.stages[0].items_out == dask.items_out == DOCUMENTS
+    assert not dask.errors
+    engine = make_engine(on_dask)
+    with Session(engine) as session:
+        recorded = session.exec(
+            select(StageRun.stage).where(StageRun.run_key == pipeline.run_key)
+        ).all()
+    engine.dispose()
+    assert "annotate" in recorded  # recorded under the pipeline's run by the subflow
     expected = annotations(on_threads)
     assert len(expected["annotations"]) == DOCUMENTS and expected["statements"]
     assert annotations(on_dask) == expected
