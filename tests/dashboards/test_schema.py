@@ -3,7 +3,10 @@
 schemathesis generates requests for every ``/api/`` operation of the
 dashboard (valid and invalid parameters) against the seeded store and
 checks that none answers 5xx and that every answer matches the schema.
-Examples per operation are bounded so the run stays under a minute.
+Examples per operation are bounded so the run stays under a minute. The
+check that invalid data is rejected is left out: in a query string every
+value is text, so "theme=101" (meant as an integer) is a valid theme name
+and that check would fail on correct behaviour.
 Routes of other areas (alerts, exports) are left to their own tests.
 """
 
@@ -14,6 +17,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 OURS = r"^/api/(overview|timeline|documents|search|signals|themes|actors|publishers|money|feedback)"
 
@@ -50,7 +54,7 @@ def test_api_never_fails_on_any_input(api_schema: schemathesis.BaseSchema) -> No
                 suppress_health_check=list(HealthCheck),
             )
             def run(case: schemathesis.Case) -> None:
-                case.call_and_validate()
+                case.call_and_validate(excluded_checks=[negative_data_rejection])
 
             run()
 
