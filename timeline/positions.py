@@ -108,28 +108,42 @@ def contradictions(
     conflicts: dict[tuple[str, str, str, str], list[tuple[float, StatementFact, StatementFact]]]
     conflicts = defaultdict(list)
     window = config.contradiction_window_days
+    span = timedelta(days=window)
     for key, group in groups.items():
         turns = _Turns(group)
-        positions = [s for s in group if s.direction != "mention"]
-        for i, earlier in enumerate(positions):
-            for later in positions[i + 1 :]:
-                if later.actor == earlier.actor or later.doc.document_id == earlier.doc.document_id:
+        # earlier positions by class (actor, direction, own key, weight), each in date order:
+        # a later position asks each opposing class for its closest standing position
+        classes: dict[tuple[str, str, bool, float], tuple[list[datetime], list[StatementFact]]]
+        classes = {}
+        for later in group:
+            if later.direction == "mention":
+                continue
+            for (actor, direction, _own, _weight), (dates, found) in classes.items():
+                if actor == later.actor or opposition(direction, later.direction) == 0.0:
                     continue
-                days = (later.doc.date - earlier.doc.date).days
-                if days > window:
+                low = bisect_left(dates, later.doc.date - span)
+                high = bisect_right(dates, later.doc.date)
+                for earlier in reversed(found[low:high]):
+                    if earlier.doc.document_id == later.doc.document_id:
+                        continue
+                    # older positions are of the same or an older government, and an
+                    # actor's turn that unseats this one unseats the older ones too
+                    if not same_government(earlier.doc.date, later.doc.date):
+                        break
+                    if not turns.stands(earlier, later):
+                        break
+                    days = (later.doc.date - earlier.doc.date).days
+                    score = round(_strength(earlier, later, key) * (1.0 - 0.3 * days / window), 3)
+                    if score >= config.min_score:
+                        government = government_on(later.doc.date)
+                        first, second = sorted((earlier.actor, later.actor))
+                        ident = (key, first, second, government.key if government else "")
+                        conflicts[ident].append((score, earlier, later))
                     break
-                strength = _strength(earlier, later, key)
-                if strength == 0.0 or not same_government(earlier.doc.date, later.doc.date):
-                    continue
-                if not turns.stands(earlier, later):
-                    continue
-                score = round(strength * (1.0 - 0.3 * days / window), 3)
-                if score < config.min_score:
-                    continue
-                government = government_on(later.doc.date)
-                first, second = sorted((earlier.actor, later.actor))
-                ident = (key, first, second, government.key if government else "")
-                conflicts[ident].append((score, earlier, later))
+            cls = (later.actor, later.direction, later.own_key == key, later.weight)
+            dates, found = classes.setdefault(cls, ([], []))
+            dates.append(later.doc.date)
+            found.append(later)
     drafts: dict[frozenset[int], SignalDraft] = {}
     for (key, first, second, government), pairs in sorted(conflicts.items()):
         pairs.sort(key=lambda item: (-item[0], item[1].doc.date, item[1].id, item[2].id))
