@@ -8,14 +8,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlmodel import Session, func, select
 
 from flows.serve import DIGESTS_CRON, build_deployments
 from flows.stages import digests_flow_or_none
 from policywatch.config import get_settings
 from policywatch.errors import PolicyWatchError
 from policywatch.registry import load_sources
+from policywatch.store import make_engine
+from policywatch.store.tables import Document, StageRun
 
 SOURCES = """
 [[source]]
@@ -68,8 +72,8 @@ def test_a_bad_schedule_is_one_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_serve_registers_the_schedules_and_stops_cleanly_on_ctrl_c(
-    prefect_api: str, tmp_path: Path
+def test_serve_registers_the_schedules_runs_the_pipeline_and_stops_cleanly_on_ctrl_c(
+    prefect_api: str, fixture_site: str, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
 
@@ -77,24 +81,43 @@ def test_serve_registers_the_schedules_and_stops_cleanly_on_ctrl_c(
     sources.write_text(SOURCES, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
     env.update(
-        POLICYWATCH_DATA_DIR=str(tmp_path / "data"), PREFECT_API_URL=prefect_api, COLUMNS="200"
+        POLICYWATCH_DATA_DIR=str(tmp_path / "data"),
+        PREFECT_API_URL=prefect_api,
+        PREFECT_RUNNER_POLL_FREQUENCY="1",  # pick up the run below at once
+        COLUMNS="200",
     )
     command = [sys.executable, "-m", "policywatch", "serve", "--sources-file", str(sources)]
     process = subprocess.Popen(
-        [*command, "--site-url", "http://127.0.0.1:1"],
+        [*command, "--site-url", fixture_site],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    names: set[str] = set()
+    deployments: dict[str, Any] = {}
     deadline = time.monotonic() + 120
-    while not {"crawl-adcs-demo", "crawl-kinship-demo"} <= names:
+    while not {"crawl-adcs-demo", "crawl-kinship-demo"} <= set(deployments):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the deployments were never registered"
         time.sleep(0.5)
         with get_client(sync_client=True) as client:
-            names = {d.name for d in client.read_deployments()}
+            deployments = {d.name: d for d in client.read_deployments()}
+
+    # what the cron would do at its hour: run the source's deployment now
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deployments["crawl-kinship-demo"].id)
+        while not (run := client.read_flow_run(run.id)).state.is_final():  # type: ignore[union-attr]
+            assert time.monotonic() < deadline + 120, "the scheduled run never finished"
+            time.sleep(1)
+    assert run.state.is_completed(), run.state  # type: ignore[union-attr]
+    assert run.name == "pipeline-kinship-demo"
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'policywatch.db'}")
+    with Session(engine) as session:
+        ran = select(StageRun.stage).where(StageRun.run_key == str(run.id))
+        stages = session.exec(ran.order_by(StageRun.id)).all()  # type: ignore[arg-type]
+        documents = session.exec(select(func.count()).select_from(Document)).one()
+    engine.dispose()
+    assert stages[:3] == ["crawl", "ingest", "annotate"] and documents > 0
 
     process.send_signal(signal.SIGINT)  # Ctrl-C
     out, err = process.communicate(timeout=60)
