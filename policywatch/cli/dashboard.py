@@ -16,7 +16,6 @@ from rich.table import Table
 
 from policywatch.cli.app import app, console
 from policywatch.config import get_settings
-from policywatch.errors import PolicyWatchError
 from policywatch.store import connect, session_scope
 
 users_app = typer.Typer(
@@ -94,7 +93,8 @@ def users_list() -> None:
                 f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never",
             )
     if not users:
-        raise PolicyWatchError("no reviewers yet: add one with `policywatch users add NAME`")
+        console.print("No reviewers yet: add one with `policywatch users add NAME`.")
+        return
     console.print(table)
 
 
