@@ -132,11 +132,15 @@ class DiffLine(BaseModel):
 
 
 class ThemeTag(BaseModel):
+    """A theme on a version: its score, whether it is a current tag, and why."""
+
     theme: str
     score: float
     current: bool
-    method: str
-    evidence: list[object]
+    #: the methods that scored it (rule, model, combined)
+    methods: list[str]
+    #: the wordings the rules matched
+    phrases: list[str]
 
 
 class DocumentDetail(BaseModel):

@@ -274,29 +274,30 @@ def _diff(older: DocumentVersion | None, newer: DocumentVersion) -> list[schemas
 
 
 def _theme_tags(session: Session, version_id: int) -> list[schemas.ThemeTag]:
+    """Current tags first (from ``current_themes``), then candidates that scored."""
     current = document_themes(session, [version_id]).get(version_id, {})
     rows = session.exec(
         select(DocumentTheme)
         .where(DocumentTheme.version_id == version_id)
         .order_by(col(DocumentTheme.score).desc())
     ).all()
-    tags: dict[str, schemas.ThemeTag] = {}
-    for theme, score in current.items():
-        tags[theme] = schemas.ThemeTag(
-            theme=theme, score=score, current=True, method="current", evidence=[]
-        )
+    tags: dict[str, schemas.ThemeTag] = {
+        theme: schemas.ThemeTag(theme=theme, score=score, current=True, methods=[], phrases=[])
+        for theme, score in current.items()
+    }
     for row in rows:
-        if row.theme in tags and not tags[row.theme].evidence and row.evidence:
-            tags[row.theme].evidence = list(row.evidence)
-            tags[row.theme].method = row.method
-        elif row.theme not in tags:
-            tags[row.theme] = schemas.ThemeTag(
-                theme=row.theme,
-                score=row.score,
-                current=False,
-                method=row.method,
-                evidence=list(row.evidence or []),
-            )
+        tag = tags.setdefault(
+            row.theme,
+            schemas.ThemeTag(
+                theme=row.theme, score=row.score, current=False, methods=[], phrases=[]
+            ),
+        )
+        if row.method not in tag.methods:
+            tag.methods.append(row.method)
+        for item in row.evidence or []:
+            phrase = item.get("phrase") if isinstance(item, dict) else None
+            if phrase and phrase not in tag.phrases:
+                tag.phrases.append(str(phrase))
     return sorted(tags.values(), key=lambda t: (not t.current, -t.score, t.theme))
 
 
