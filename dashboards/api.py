@@ -84,7 +84,7 @@ def api_signals(session: SessionDep, filters: FiltersDep) -> schemas.SignalPage:
     return queries.list_signals(session, filters)
 
 
-@router.get("/signals/{key}", response_model=schemas.SignalDetail, responses=NOT_FOUND)
+@router.get("/signals/{key:path}", response_model=schemas.SignalDetail, responses=NOT_FOUND)
 def api_signal(session: SessionDep, key: SignalKey, request: Request) -> schemas.SignalDetail:
     """One signal with its evidence quotes, chain, reviews and citations."""
     return _signal_or_404(session, key, request)
@@ -132,7 +132,7 @@ def api_feedback(
 
 
 @router.post(
-    "/signals/{key}/feedback",
+    "/signals/{key:path}/feedback",
     response_model=schemas.Review,
     status_code=201,
     responses=REVIEWER_ONLY,

@@ -176,7 +176,7 @@ def signals_page(
     )
 
 
-@router.get("/signals/{key}", response_class=HTMLResponse, name="signal_page")
+@router.get("/signals/{key:path}", response_class=HTMLResponse, name="signal_page")
 def signal_page(request: Request, session: SessionDep, key: str) -> HTMLResponse:
     detail = queries.signal_detail(session, key, base_url=str(request.base_url))
     if detail is None:
@@ -192,7 +192,7 @@ def signal_page(request: Request, session: SessionDep, key: str) -> HTMLResponse
     )
 
 
-@router.post("/signals/{key}/review", name="review_signal")
+@router.post("/signals/{key:path}/review", name="review_signal")
 def review_signal(
     request: Request,
     session: SessionDep,

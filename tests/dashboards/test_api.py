@@ -180,6 +180,9 @@ def test_signal_detail_has_both_quotes_chain_and_citations(
     assert "/signals/contradiction-rcc-vs-reorganisation" in by_key["cite_text"]
     assert by_key["cite_bibtex"].startswith("@misc{policywatch_contradiction_rcc")
     assert client.get("/api/signals/no-such-signal").status_code == 404
+    # real keys carry targets, which may hold a slash ("16/17-year-olds")
+    slashed = client.get("/api/signals/reversal:dfe:16/17-year-olds in care")
+    assert slashed.status_code == 404 and slashed.json()["detail"] == "no such signal"
 
 
 def test_search_with_filters_and_paging(client: TestClient, seeded: Seeded) -> None:
