@@ -77,3 +77,13 @@ def test_schema_lists_every_api_route(app: FastAPI) -> None:
         "/api/feedback",
     } <= paths
     assert not any(p in paths for p in ("/timeline", "/login", "/"))  # pages are not API
+
+
+def test_other_areas_routers_are_included_when_present(app: FastAPI) -> None:
+    import importlib.util
+
+    paths = set(app.openapi()["paths"])
+    if importlib.util.find_spec("alerts.web") is not None:
+        assert "/alerts/new" in paths and "/api/subscriptions" in paths
+    if importlib.util.find_spec("exports.web") is not None:
+        assert "/api/exports" in paths
