@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from dashboards import api, pages
-from dashboards.security import SecurityHeadersMiddleware, secret_key
+from dashboards.security import LoginThrottle, SecurityHeadersMiddleware, secret_key
 from policywatch.config import Settings, get_settings
 from policywatch.store import connect
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = connect(settings)
+    app.state.login_throttle = LoginThrottle()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key(settings),

@@ -27,7 +27,13 @@ from dashboards.deps import get_session
 from dashboards.downloads import Format, csv_response, json_response
 from dashboards.filters import Filters, GroupBy, SignalKind, SignalStatus, filters_from_query
 from dashboards.plotly_assets import maplibre_style_id
-from dashboards.security import check_csrf, csrf_token, current_user, safe_next
+from dashboards.security import (
+    LoginThrottle,
+    check_csrf,
+    csrf_token,
+    current_user,
+    safe_next,
+)
 from dashboards.users import ACTIONS, authenticate, record_review
 from policywatch.errors import PolicyWatchError
 
@@ -271,10 +277,15 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_csrf(request, csrf_token_field)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if throttle.blocked(username):
+        raise HTTPException(status_code=429, detail="too many failed sign-ins: try again later")
     user = authenticate(session, username=username, password=password)
     if user is None:
+        throttle.failed(username)
         query = urlencode({"failed": 1, "next": safe_next(next)})
         return RedirectResponse(f"/login?{query}", status_code=303)
+    throttle.succeeded(username)
     request.session.clear()  # a new session on sign-in: no fixation
     request.session["user_id"] = user.id
     csrf_token(request)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -106,3 +108,36 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
+
+
+class LoginThrottle:
+    """Refuse sign-in for a username after repeated failures, for a while.
+
+    Kept in memory per process: enough to stop one process being used to guess a
+    reviewer's password online (each guess already costs an argon2 hash), and
+    forgotten on restart, which only ever re-allows a legitimate reviewer.
+    """
+
+    def __init__(self, *, attempts: int = 5, window_seconds: float = 900) -> None:
+        self.attempts = attempts
+        self.window = window_seconds
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, username: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(username, []) if now - t < self.window]
+        self._failures[username] = recent
+        return recent
+
+    def blocked(self, username: str) -> bool:
+        with self._lock:
+            return len(self._recent(username.lower(), time.monotonic())) >= self.attempts
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(username.lower(), now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username.lower(), None)

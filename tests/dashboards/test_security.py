@@ -124,6 +124,17 @@ def test_csv_download_neutralises_formulas(client: TestClient) -> None:
     assert len(csv_text.splitlines()) == 5
 
 
+def test_repeated_failed_sign_ins_are_refused_for_a_while(client: TestClient) -> None:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"username": "nobody-here", "password": "wrong password", "csrf_token": token}
+    for _ in range(5):
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 429
+    # another reviewer is not affected
+    sign_in(client)
+
+
 # -- the test that writes: keep it last --
 
 
