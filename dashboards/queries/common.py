@@ -51,23 +51,8 @@ def tagged_versions(session: Session, themes: list[str] | None = None) -> Select
 
 
 def document_themes(session: Session, version_ids: list[int]) -> dict[int, dict[str, float]]:
-    """Theme tags per version, through :func:`current_themes`.
-
-    ``current_themes`` as committed raises ``KeyError`` for a version that
-    only has rule tags (its fallback loop reads ``tags[version_id]`` before
-    creating it). Until that is fixed in the store, the same rule is read
-    through :func:`tagged_versions`, which gives identical tags.
-    """
-    try:
-        return store_queries.current_themes(session, version_ids=version_ids)
-    except KeyError:
-        tagged = tagged_versions(session).where(col(DocumentTheme.version_id).in_(version_ids))
-        tagged = tagged.add_columns(DocumentTheme.score)
-        tags: dict[int, dict[str, float]] = {}
-        for version_id, theme, score in session.exec(tagged).all():
-            versions = tags.setdefault(version_id, {})
-            versions[theme] = max(score, versions.get(theme, 0.0))
-        return tags
+    """Theme tags per version: always :func:`current_themes`, so every stage agrees."""
+    return store_queries.current_themes(session, version_ids=version_ids)
 
 
 def latest_version_join() -> Any:

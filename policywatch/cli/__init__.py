@@ -11,7 +11,8 @@ the order they register, so keep the imports below in this order.
 """
 
 # isort: off
-from policywatch.cli import crawling, language, models, documents, store, demo, exports, flows, alerts
+from policywatch.cli import crawling, language, models, documents, store, demo
+from policywatch.cli import exports, flows, alerts
 from policywatch.cli import timeline
 from policywatch.cli import dashboard
 
