@@ -16,7 +16,9 @@ Figures, each beside a same-process baseline:
 
 - **full recompute** of every signal, beside the time to read the facts the
   detectors need (``load_facts``: the floor any recompute pays);
-- **incremental recompute** after 100 new documents, beside the full one;
+- **incremental recompute** after 100 new documents (one slice of the corpus,
+  touching nearly every theme and target), beside the full one, and after 100
+  copies of one document (touching two themes and a few targets);
 - **p50/p95 of a filtered timeline query** (theme + kinds + date range +
   minimum score, 50 per page, varied filters), beside an unfiltered
   ``SELECT ... ORDER BY last_date LIMIT 50`` over the same table.
@@ -64,6 +66,8 @@ from timeline.recompute import recompute_signals
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHIFT_DAYS = 14
+#: the document copied for the narrow incremental case (two themes, one target)
+NARROW = "dfe-2023-06-mental-health-assessments-entering-care"
 CHUNK = 2000
 DIRECTIONS = ["increase", "decrease", "maintain", "create", "abolish", "review"]
 THEMES = ["residential_care", "workforce", "family_help", "kinship_care", "child_protection"]
@@ -146,6 +150,20 @@ class Copier:
             self._copy(n, batch)
             if len(batch["doc"]) >= CHUNK:
                 self._flush(batch)
+        self._flush(batch)
+
+    def add_one_kind(self, after: int, count: int, slug: str) -> None:
+        """``count`` more copies of one corpus document (so few themes and targets are
+        touched), numbered after document ``after``."""
+        index = next(
+            (i for i, d in enumerate(self.base.documents) if d["canonical_url"].endswith(slug)), 0
+        )
+        first_copy = after // self.per_copy + 1
+        batch: dict[str, list[dict[str, Any]]] = {
+            name: [] for name in ("doc", "ver", "ann", "stm", "thm", "pub")
+        }
+        for j in range(count):
+            self._copy((first_copy + j) * self.per_copy + index, batch)
         self._flush(batch)
 
     def _copy(self, n: int, batch: dict[str, list[dict[str, Any]]]) -> None:
@@ -296,6 +314,14 @@ def run_backend(name: str, engine: Engine, base: Base, documents: int, repeats: 
         f"({inc.themes_recomputed} themes, {inc.targets_recomputed} targets; {inc.created} "
         f"created, {inc.updated} updated, {inc.withdrawn} withdrawn; "
         f"{inc_s / full_s:.0%} of the full recompute)"
+    )
+    copier.add_one_kind(documents + copier.per_copy, 100, NARROW)
+    copier.fix_sequences()
+    one_s, one = timed(lambda: recompute_signals(engine))
+    print(
+        f"[{name}] incremental after 100 new copies of one document: {one_s:8.2f} s   "
+        f"({one.themes_recomputed} themes, {one.targets_recomputed} targets; {one.created} "
+        f"created, {one.updated} updated; {one_s / full_s:.0%} of the full recompute)"
     )
     filtered, baseline = query_times(engine, repeats)
     p50, p95 = percentile(filtered, 50) * 1000, percentile(filtered, 95) * 1000

@@ -211,7 +211,7 @@ def reversals(groups: dict[str, list[StatementFact]], config: DetectorConfig) ->
                     f"{key}, then on {day(later.doc.date)} that it would {later.direction} it."
                 ),
                 evidence=[EvidenceDraft.of_statement(s, role) for s, role in chain],
-                data={"chain": [s.doc.document_id for s, _ in chain]},
+                data={"positions": len(chain)},
             )
     # one actor reversing on one pair of documents is one signal, whatever the key
     unique: dict[tuple[str, int, int], SignalDraft] = {}

@@ -140,7 +140,7 @@ def test_a_reversal_keeps_the_chain_of_positions() -> None:
     found = reversals(by_key(facts), CONFIG)
     assert len(found) == 1
     assert [e.role for e in found[0].evidence] == ["earlier", "position", "reversal"]
-    assert found[0].data["chain"] == [d.document_id for d in docs]
+    assert [e.document_id for e in found[0].evidence] == [d.document_id for d in docs]
 
 
 def test_a_scheduled_end_is_not_a_reversal() -> None:
