@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from nlp.annotate import version_text
 from policywatch.registry import load_publishers
-from policywatch.store.queries import reactive_scores
+from policywatch.store.queries import reactive_scores, reactive_threshold
 from policywatch.store.tables import (
     Annotation,
     Document,
@@ -31,6 +31,7 @@ from policywatch.store.tables import (
     Publisher,
     Statement,
 )
+from timeline.config import DetectorConfig
 from timeline.mentions import (
     MENTION_WEIGHT,
     MIN_MONEY,
@@ -110,6 +111,22 @@ class Facts:
 
 def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def on_timeline_scale(probability: float, threshold: float, gate: float) -> float:
+    """The classifier's probability mapped so its own decision threshold lands on ``gate``.
+
+    The reactive classifier chooses its threshold on validation data (often well
+    below 0.5 for a rare class); the detector gates on one number for both the
+    classifier and the coherence fallback. A piecewise-linear, order-keeping map
+    (0 -> 0, threshold -> gate, 1 -> 1) lets the gate mean "the classifier says
+    reactive" without changing the classifier's ranking.
+    """
+    if not 0.0 < threshold < 1.0:
+        return probability
+    if probability < threshold:
+        return round(gate * probability / threshold, 4)
+    return round(gate + (1.0 - gate) * (probability - threshold) / (1.0 - threshold), 4)
 
 
 def fallback_reactive(profile: dict[str, bool], planning: float) -> float:
@@ -219,16 +236,25 @@ def _cue_sentence(data: dict) -> tuple[int, int] | None:  # type: ignore[type-ar
     return (cues[0][0], cues[0][1])
 
 
-def load_facts(session: Session, *, document_ids: Iterable[int] | None = None) -> Facts:
+def load_facts(
+    session: Session,
+    *,
+    document_ids: Iterable[int] | None = None,
+    gate: float = DetectorConfig.reactive_threshold,
+) -> Facts:
     """Documents (all, or the given ones) and their statements, ready for the detectors."""
     rows = _latest_annotated(session, document_ids)
     version_ids = [row.version_id for row in rows]
     themes: dict[int, dict[str, float]] = {}
     scores: dict[int, float] = {}
+    threshold = reactive_threshold(session)
     for start in range(0, len(version_ids), 5000):
         chunk = version_ids[start : start + 5000]
         themes.update(themes_of(session, chunk))
-        scores.update(reactive_scores(session, version_ids=chunk))
+        found = reactive_scores(session, version_ids=chunk)
+        if threshold is not None:
+            found = {v: on_timeline_scale(p, threshold, gate) for v, p in found.items()}
+        scores.update(found)
     documents: dict[int, DocFact] = {}
     by_version: dict[int, DocFact] = {}
     texts: dict[int, tuple[str, list[list[int]], list[dict]]] = {}  # type: ignore[type-arg]

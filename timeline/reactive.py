@@ -118,7 +118,7 @@ def _draft(doc: DocFact, trigger: Trigger, score: float) -> SignalDraft:
             f"{doc.publisher} published this {when} than the trigger "
             f'"{trigger.title}" ({day(trigger.date)}), with reactive cues and '
             f"{'few' if doc.planning < 0.5 else 'some'} planning markers "
-            f"(reactive probability {doc.reactive:.2f})."
+            f"(reactive score {doc.reactive:.2f})."
         )
         .replace("the same day than", "on the same day as")
         .replace("later than", "after"),

@@ -12,16 +12,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from policywatch.cli.app import app, console
 from policywatch.cli.flows import run_with_bars, stage_table
 from policywatch.config import get_settings
 from policywatch.store import connect, queries, session_scope
+from policywatch.store.tables import Signal
 
 #: crawl rate for the local fixture site (requests per second)
 LOCAL_RATE = 100.0
 #: the demo's sources: every source kind, pointed at the fixture site
 DEMO_SOURCES = Path(__file__).parents[1] / "fixture_site" / "sources.toml"
+#: the trigger events the demo corpus's reactive announcements follow (inquiries, rulings...)
+DEMO_EVENTS = Path(__file__).parents[1] / "fixture_site" / "corpus" / "ground_truth" / "events.yaml"
 
 
 @app.command()
@@ -41,9 +46,14 @@ def demo(
     Example: policywatch demo --no-serve
     """
     from policywatch.fixture_site.server import FixtureSite  # demo-only dependency
+    from timeline.events import add_events_file
 
     settings = get_settings()
-    connect(settings, upgrade=True)
+    engine = connect(settings, upgrade=True)
+    # registered before the run, so the signals stage can find reactions to them
+    with session_scope(engine) as session:
+        events = add_events_file(session, path=DEMO_EVENTS)
+    console.print(f"Registered {len(events)} trigger events from the demo corpus.")
     with FixtureSite(port=port) as site:
         console.print(f"Fixture site serving the demo corpus at {site.base_url}")
         # the fixture site is ours and on this machine: no need for GOV.UK politeness
@@ -56,20 +66,34 @@ def demo(
     console.print(stage_table(f"Pipeline run {summary.run_key}", summary.stages))
     annotated = next((s.items_out for s in summary.stages if s.stage == "annotate"), 0)
     console.print(f"Annotated {annotated} new versions.")
-    engine = connect(settings)
     with session_scope(engine) as session:
         counts = queries.store_counts(session)
         per_publisher = queries.documents_per_publisher(session)
+        signals = signal_counts(session)
     console.print(
         f"\nThe store holds {counts.documents} documents ({counts.versions} versions) "
         f"from {len(per_publisher)} publishers:"
     )
     for slug, n in per_publisher:
         console.print(f"  {n:4d}  {slug}")
+    console.print(
+        "Signals on the timeline: "
+        + (", ".join(f"{kind} {n}" for kind, n in signals.items()) or "none")
+    )
     console.print(f"\nData: {engine.url.render_as_string(hide_password=True)}")
     console.print(f"Raw crawl files: {settings.raw_dir.resolve()}")
-    console.print("Next: policywatch documents list | policywatch status")
-    if not no_serve:
-        console.print("(The dashboard is not built yet; nothing to serve.)")
+    console.print("Next: policywatch timeline | policywatch documents list | policywatch status")
     if summary.failed:
         raise typer.Exit(1)
+    if not no_serve:
+        from dashboards.serve import serve
+
+        serve(settings, announce=lambda url: console.print(f"Dashboard: {url} (Ctrl-C stops it)"))
+
+
+def signal_counts(session: Session) -> dict[str, int]:
+    """Signals per kind, for the demo's summary line."""
+    rows = session.exec(
+        select(Signal.kind, func.count()).group_by(col(Signal.kind)).order_by(col(Signal.kind))
+    ).all()
+    return dict(rows)

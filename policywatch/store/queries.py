@@ -438,3 +438,12 @@ def reactive_scores(
         )
     ).all()
     return dict(rows)
+
+
+def reactive_threshold(session: Session) -> float | None:
+    """The active reactive model's decision threshold (chosen out-of-fold), if any."""
+    model = active_model(session, name="reactive")
+    if model is None:
+        return None
+    threshold = (model.card.get("settings") or {}).get("threshold")
+    return None if threshold is None else float(threshold)
