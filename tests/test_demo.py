@@ -50,6 +50,7 @@ def test_demo_crawls_stores_summarises_and_a_second_run_adds_nothing(tmp_path: P
     assert "department-for-education" in first.stdout
     assert str(database) in first.stdout
     assert f"Annotated {expected} new versions" in first.stdout  # the language layer ran
+    signals_first = signal_rows(database)
 
     second = run_demo(tmp_path)
     assert second.returncode == 0, second.stderr
@@ -59,6 +60,48 @@ def test_demo_crawls_stores_summarises_and_a_second_run_adds_nothing(tmp_path: P
     assert again == expected and versions == expected_versions
     assert f"The store holds {expected} documents ({expected_versions} versions)" in second.stdout
     assert "Annotated 0 new versions" in second.stdout
+
+    # the later stages ran too: both classifiers, and every planted signal kind with evidence
+    with sqlite3.connect(database) as connection:
+        models = connection.execute("SELECT name FROM modelrecord WHERE active").fetchall()
+        tagged = connection.execute(
+            "SELECT count(DISTINCT version_id) FROM documenttheme WHERE method = 'model'"
+        ).fetchone()[0]
+    assert sorted(m for (m,) in models) == ["reactive", "themes"]
+    assert tagged == expected_versions - unbodied(database)
+    assert signal_rows(database) == signals_first  # a re-run adds and changes no signal
+    kinds = {kind for _, kind, _ in signals_first}
+    assert kinds == {"contradiction", "reversal", "reannouncement", "reactive", "burst"}
+    for _, kind, quotes in signals_first:
+        assert quotes >= (2 if kind in {"contradiction", "reversal", "reannouncement"} else 1)
+    timeline = subprocess.run(
+        [sys.executable, "-m", "policywatch", "timeline", "--kind", "contradiction"],
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200", "POLICYWATCH_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert timeline.returncode == 0, timeline.stderr
+    assert "CONTRADICTION" in timeline.stdout
+    assert "position" in timeline.stdout and "opposing position" in timeline.stdout
+
+
+def signal_rows(database: Path) -> list[tuple[str, str, int]]:
+    """(key, kind, evidence quotes) for every signal, in key order."""
+    with sqlite3.connect(database) as connection:
+        return connection.execute(
+            "SELECT s.key, s.kind, count(e.id) FROM signal s "
+            "LEFT JOIN signalevidence e ON e.signal_id = s.id GROUP BY s.id ORDER BY s.key"
+        ).fetchall()
+
+
+def unbodied(database: Path) -> int:
+    """Versions known only from change history (no body, so never annotated or tagged)."""
+    with sqlite3.connect(database) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM documentversion WHERE NOT body_known"
+        ).fetchone()[0]
 
 
 def test_demo_writes_only_where_it_is_told(tmp_path: Path) -> None:
