@@ -112,4 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in optional_modules():
         app.include_router(module.router)  # type: ignore[attr-defined]
         share_store(app, module, settings)
+        if module.__name__ == "exports.web":  # the export form's pages need the exports area
+            from dashboards.export_pages import router as export_pages
+
+            app.include_router(export_pages)
     return app

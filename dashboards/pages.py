@@ -94,6 +94,8 @@ def render(request: Request, session: Session, name: str, **context: Any) -> HTM
         {
             "user": user,
             "logout_csrf": csrf_token(request) if user else None,
+            # the "export these documents" form on the timeline and search pages
+            "export_csrf": csrf_token(request),
             "taxonomy": taxonomy(),
             "kinds": list(SignalKind),
             "statuses": list(SignalStatus),

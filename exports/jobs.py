@@ -94,3 +94,21 @@ def zip_folder(folder: Path, archive: Path) -> Path:
             zf.write(path, arcname=f"{folder.name}/{path.relative_to(folder).as_posix()}")
     partial.replace(archive)
     return archive
+
+
+#: At most this many exports run or wait at once; more are refused (HTTP 429), so a
+#: public dashboard cannot be made to fill its disk or CPU with export jobs.
+MAX_ACTIVE_JOBS = 2
+
+
+def active_jobs(engine: Engine) -> int:
+    """Exports queued or running now."""
+    from sqlalchemy import func
+    from sqlmodel import col
+
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count())
+            .select_from(ExportJob)
+            .where(col(ExportJob.status).in_(["queued", "running"]))
+        ).one()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from exports.filters import ExportFilters, check_themes
-from exports.jobs import create_job, get_job, run_job
+from exports.jobs import MAX_ACTIVE_JOBS, active_jobs, create_job, get_job, run_job
 from exports.manifest import taxonomy
 from policywatch.config import get_settings
 from policywatch.errors import PolicyWatchError
@@ -100,6 +100,8 @@ def start_export(
         check_themes(request.filters, set(taxonomy()["themes"]))
     except PolicyWatchError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
+    if active_jobs(engine) >= MAX_ACTIVE_JOBS:
+        raise HTTPException(status_code=429, detail="exports are busy: try again in a minute")
     job = create_job(engine, fmt=request.format, filters=request.filters)
     background.add_task(run_job, engine, token=job.token, data_dir=data_dir)
     return _status(job)
