@@ -254,21 +254,34 @@ def crawl_source(
         command += ["--http-cache-dir", str(settings.data_dir / "httpcache")]
     command += extra_args or []
     log.info("crawling %s from %s (since %s)", source.key, url, plan.since)
-    code, stderr_tail = run_spider(command, raw_path=plan.raw_path, on_item=on_crawl_progress)
-    readable = plan.raw_path if plan.raw_path.exists() else part_path(plan.raw_path)
+    try:
+        code, stderr_tail = run_spider(command, raw_path=plan.raw_path, on_item=on_crawl_progress)
+        readable = plan.raw_path if plan.raw_path.exists() else part_path(plan.raw_path)
 
-    report = IngestReport()
-    if readable.exists():
-        if on_ingest_start:
-            on_ingest_start(count_lines(readable))
+        report = IngestReport()
+        if readable.exists():
+            if on_ingest_start:
+                on_ingest_start(count_lines(readable))
+            with session_scope(engine) as session:
+                report = ingest_file(
+                    session,
+                    path=readable,
+                    source_key=source.key,
+                    crawl_run_id=plan.run_id,
+                    on_line=on_ingest_line,
+                )
+    except Exception as exc:
+        # the run row must not stay "running" forever: record why, then let it propagate
         with session_scope(engine) as session:
-            report = ingest_file(
+            writes.finish_crawl_run(
                 session,
-                path=readable,
-                source_key=source.key,
-                crawl_run_id=plan.run_id,
-                on_line=on_ingest_line,
+                run_id=plan.run_id,
+                status="failed",
+                counts={},
+                error_summary={},
+                message=f"{type(exc).__name__}: {exc}",
             )
+        raise
     status, message = run_outcome(code, stderr_tail, report)
     if status == "succeeded":
         shutil.rmtree(plan.jobdir, ignore_errors=True)

@@ -357,3 +357,26 @@ def test_an_unknown_taxon_stops_the_crawl_with_an_error(
     assert summary.report.rejected == {"taxon_http_error": 1}
     assert stored_titles(store) == []
     assert not any(p.startswith("/api/search.json") for p in site.request_log)
+
+
+def test_a_crawl_that_cannot_start_is_recorded_as_failed_not_left_running(
+    settings: Settings, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A missing interpreter cannot be produced safely on a shared machine: the
+    # spawn itself is replaced by one that fails the way Popen does.
+    def cannot_spawn(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise FileNotFoundError(2, "No such file or directory", "python")
+
+    monkeypatch.setattr(crawl_module, "run_spider", cannot_spawn)
+    (source,) = select_sources(
+        settings, ["govuk-demo"], sources_file=DEMO_SOURCES, site_url="http://127.0.0.1:9"
+    )
+
+    with pytest.raises(FileNotFoundError):
+        crawl_source(settings, store, source)
+
+    with session_scope(store) as session:
+        (run,) = session.exec(select(CrawlRun)).all()
+        assert run.status == "failed"
+        assert "FileNotFoundError" in (run.message or "")
+        assert run.finished_at is not None
