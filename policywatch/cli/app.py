@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -95,6 +95,36 @@ def parse_date(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError as exc:
         raise PolicyWatchError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+
+
+def gate_or_update_baseline(
+    *,
+    update: bool,
+    allow_lower: bool,
+    baseline_file: Path,
+    updated: Callable[[], tuple[dict[str, Any], list[str]]],
+    problems: Callable[[], list[str]],
+) -> None:
+    """The last step of every ``evaluate`` command: pin new floors, or apply the gate.
+
+    Pinning refuses to lower a floor unless ``allow_lower`` (trafilatura's
+    eval-gate pattern); the gate prints each failing figure and exits 1.
+    """
+    if update:
+        new, lowered = updated()
+        if lowered and not allow_lower:
+            raise PolicyWatchError(
+                "refusing to lower floors without --allow-lower: " + "; ".join(lowered)
+            )
+        baseline_file.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
+        console.print(f"Baseline written to {baseline_file}")
+        return
+    found = problems()
+    for problem in found:
+        err_console.print(f"[red]gate:[/] {problem}", highlight=False)
+    if found:
+        raise typer.Exit(1)
+    console.print("Quality gate: every figure is at or above its floor.")
 
 
 def print_json_lines(rows: Iterable[dict[str, object]]) -> None:

@@ -9,7 +9,6 @@ fast without them.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ from policywatch.cli.app import (
     console,
     err_console,
     evaluate_app,
+    gate_or_update_baseline,
     progress_bar,
 )
 from policywatch.config import get_settings
@@ -128,23 +128,15 @@ def evaluate_nlp(
         console.print(table)
     data_hash = nlp_eval.gold_hash()
     baseline = nlp_eval.load_baseline()
-    if update_baseline:
-        new, lowered = nlp_eval.updated_baseline(
+    gate_or_update_baseline(
+        update=update_baseline,
+        allow_lower=allow_lower,
+        baseline_file=nlp_eval.BASELINE_FILE,
+        updated=lambda: nlp_eval.updated_baseline(
             evaluations, baseline, data_hash=data_hash, allow_lower=allow_lower
-        )
-        if lowered and not allow_lower:
-            raise PolicyWatchError(
-                "refusing to lower floors without --allow-lower: " + "; ".join(lowered)
-            )
-        nlp_eval.BASELINE_FILE.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
-        console.print(f"Baseline written to {nlp_eval.BASELINE_FILE}")
-        return
-    problems = nlp_eval.gate(evaluations, baseline, data_hash=data_hash)
-    for problem in problems:
-        err_console.print(f"[red]gate:[/] {problem}", highlight=False)
-    if problems:
-        raise typer.Exit(1)
-    console.print("Quality gate: every figure is at or above its floor.")
+        ),
+        problems=lambda: nlp_eval.gate(evaluations, baseline, data_hash=data_hash),
+    )
 
 
 @app.command()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from policywatch.cli.app import app, console, err_console, evaluate_app, progress_bar
+from policywatch.cli.app import app, evaluate_app, gate_or_update_baseline, progress_bar
 from policywatch.config import get_settings
 from policywatch.errors import PolicyWatchError
 from policywatch.store import connect, session_scope
@@ -115,23 +114,15 @@ def _evaluate(task: str, model_dir: Path | None, update_baseline: bool, allow_lo
     )
     typer.echo(evaluation.render(report, note=f"model {card['version']}"))
     baseline = evaluation.load_baseline()
-    if update_baseline:
-        new, lowered = evaluation.updated_baseline(
+    gate_or_update_baseline(
+        update=update_baseline,
+        allow_lower=allow_lower,
+        baseline_file=evaluation.BASELINE_FILE,
+        updated=lambda: evaluation.updated_baseline(
             report, baseline, data_hash=data_hash, allow_lower=allow_lower
-        )
-        if lowered and not allow_lower:
-            raise PolicyWatchError(
-                "refusing to lower floors without --allow-lower: " + "; ".join(lowered)
-            )
-        evaluation.BASELINE_FILE.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
-        console.print(f"Baseline written to {evaluation.BASELINE_FILE}")
-        return
-    problems = evaluation.gate(report, baseline, data_hash=data_hash)
-    for problem in problems:
-        err_console.print(f"[red]gate:[/] {problem}", highlight=False)
-    if problems:
-        raise typer.Exit(1)
-    console.print("Quality gate: every figure is at or above its floor.")
+        ),
+        problems=lambda: evaluation.gate(report, baseline, data_hash=data_hash),
+    )
 
 
 ModelDirOption = Annotated[

@@ -19,8 +19,8 @@ from rich.table import Table
 from policywatch.cli.app import (
     app,
     console,
-    err_console,
     evaluate_app,
+    gate_or_update_baseline,
     parse_date,
     print_json_lines,
     progress_bar,
@@ -341,23 +341,15 @@ def evaluate_timeline(
     _print_reviewed_precision()
     data_hash = tl_eval.labels_hash(tl_eval.CORPUS_DIR, tl_eval.HELDOUT_DIR)
     baseline = tl_eval.load_baseline()
-    if update_baseline:
-        new, lowered = tl_eval.updated_baseline(
+    gate_or_update_baseline(
+        update=update_baseline,
+        allow_lower=allow_lower,
+        baseline_file=tl_eval.BASELINE_FILE,
+        updated=lambda: tl_eval.updated_baseline(
             scores, baseline, data_hash=data_hash, allow_lower=allow_lower
-        )
-        if lowered and not allow_lower:
-            raise PolicyWatchError(
-                "refusing to lower floors without --allow-lower: " + "; ".join(lowered)
-            )
-        tl_eval.BASELINE_FILE.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
-        console.print(f"Baseline written to {tl_eval.BASELINE_FILE}")
-        return
-    problems = tl_eval.gate(scores, baseline, data_hash=data_hash)
-    for problem in problems:
-        err_console.print(f"[red]gate:[/] {problem}", highlight=False)
-    if problems:
-        raise typer.Exit(1)
-    console.print("Quality gate: every figure is at or above its floor.")
+        ),
+        problems=lambda: tl_eval.gate(scores, baseline, data_hash=data_hash),
+    )
 
 
 def _print_reviewed_precision() -> None:
