@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from exports.filters import ExportFilters, document_ids_query
 from exports.licences import LicencePolicy
+from nlp.extensions import COHERENCE_PARTS, REACTIVE_CUE
 from policywatch.store import queries
 from policywatch.store.tables import (
     Annotation,
@@ -41,17 +42,7 @@ from policywatch.store.tables import (
 #: that a batch of full texts is a few megabytes
 BATCH_SIZE = 500
 #: the coherence profile's parts, in the order of the coherence table
-PROFILE_PARTS = (
-    "problem",
-    "intervention",
-    "outcome",
-    "resources",
-    "timeline",
-    "owner",
-    "evaluation",
-    "strategy_link",
-    "reactive_cue",
-)
+PROFILE_PARTS = (*COHERENCE_PARTS, REACTIVE_CUE)
 
 
 def canonical_json(value: Any) -> str:
