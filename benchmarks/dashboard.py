@@ -37,6 +37,7 @@ from sqlmodel import Session
 
 from dashboards import queries
 from dashboards.filters import Filters
+from nlp.components.theme_ruler import load_data
 from policywatch.store import migrate
 from policywatch.store.db import make_engine
 from policywatch.store.tables import (
@@ -50,13 +51,8 @@ from policywatch.store.tables import (
     Statement,
 )
 
-THEMES = [
-    "residential_care", "fostering", "kinship_care", "adoption", "family_help",
-    "child_protection", "care_leavers", "workforce", "sufficiency_commissioning", "funding",
-    "regulation_inspection", "local_government", "mental_health",
-    "exploitation_youth_justice", "asylum_seeking_children", "education_of_children_in_care",
-    "legislation",
-]  # fmt: skip
+#: every theme of the taxonomy the language layer reads
+THEMES = sorted(load_data()["themes"])
 KINDS = ["contradiction", "reversal", "reannouncement", "reactive", "burst"]
 PUBLISHERS = [f"publisher-{i:02d}" for i in range(20)]
 TARGETS = [f"programme {i}" for i in range(400)]
