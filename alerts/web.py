@@ -307,6 +307,11 @@ def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse
     return HTMLResponse(html, status_code=status_code, headers=dict(PRIVATE_HEADERS))
 
 
+def _unknown_link() -> HTMLResponse:
+    """What every secret link answers when its token matches no subscription."""
+    return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+
+
 def _form_context(csrf: str, values: dict[str, Any], error: str | None = None) -> dict[str, Any]:
     return {
         "csrf": csrf,
@@ -414,7 +419,7 @@ def confirm_page(confirm_token: str, engine: EngineDep) -> HTMLResponse:
     with session_scope(engine) as session:
         subscription = by_token(session, column="confirm_token", token=confirm_token)
     if subscription is None:
-        return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+        return _unknown_link()
     return _page("confirm.html", subscription=subscription, token=confirm_token)
 
 
@@ -424,7 +429,7 @@ def confirm_submit(confirm_token: str, engine: EngineDep) -> HTMLResponse:
     with session_scope(engine) as session:
         subscription = by_token(session, column="confirm_token", token=confirm_token)
         if subscription is None:
-            return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+            return _unknown_link()
         if not subscription.active:
             return _page(
                 "notice.html",
@@ -498,7 +503,7 @@ def manage_page(
     with session_scope(engine) as session:
         subscription = by_token(session, column="token", token=token)
     if subscription is None:
-        return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+        return _unknown_link()
     return _manage_response(request, engine, settings, subscription)
 
 
@@ -528,7 +533,7 @@ async def manage_submit(
         with session_scope(engine) as session:
             subscription = by_token(session, column="token", token=token)
         if subscription is None:
-            return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+            return _unknown_link()
         detail = str(exc) if isinstance(exc, PolicyWatchError) else _first_error(exc)
         return _manage_response(
             request,
@@ -547,7 +552,7 @@ def unsubscribe_page(unsubscribe_token: str, engine: EngineDep) -> HTMLResponse:
     with session_scope(engine) as session:
         subscription = by_token(session, column="unsubscribe_token", token=unsubscribe_token)
     if subscription is None:
-        return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+        return _unknown_link()
     return _page("unsubscribe.html", subscription=subscription, token=unsubscribe_token)
 
 
@@ -557,7 +562,7 @@ def unsubscribe_submit(unsubscribe_token: str, engine: EngineDep) -> HTMLRespons
     with session_scope(engine) as session:
         subscription = by_token(session, column="unsubscribe_token", token=unsubscribe_token)
         if subscription is None:
-            return _page("notice.html", 404, title="Unknown link", text="This link is not valid.")
+            return _unknown_link()
         unsubscribe(session, subscription=subscription)
     return _page(
         "notice.html",
