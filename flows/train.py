@@ -16,27 +16,17 @@ from sqlalchemy.engine import Engine
 
 from flows.records import RunSummary, StageResult, record_stage, timed
 from policywatch.config import Settings, get_settings
-from policywatch.store import connect, session_scope
+from policywatch.store import connect
 
 
 @task(name="train-model", task_run_name="train-{name}", cache_policy=NO_CACHE)
 def train_one(name: str, settings: Settings, engine: Engine) -> str:
     """Train one model with the fixed seed, register it and make it active; its version."""
-    from models.training import train_model
-    from policywatch.store.writes import register_model
+    from models.training import train_and_register
 
-    result = train_model(
-        name, out_dir=settings.data_dir / "models", engine=engine, spacy_model=settings.spacy_model
+    result = train_and_register(
+        name, engine=engine, out_dir=settings.data_dir / "models", spacy_model=settings.spacy_model
     )
-    with session_scope(engine) as session:
-        register_model(
-            session,
-            name=name,
-            version=result.card["version"],
-            path=str(result.folder.resolve()),
-            card=result.card,
-            activate=True,
-        )
     return str(result.card["version"])
 
 

@@ -299,23 +299,15 @@ def ensure_default_models(
     seed (``policywatch train``), so every installation gets the same models.
     Returns the versions trained.
     """
-    from models.training import TASKS, train_model
-    from policywatch.store.writes import register_model
+    from models.training import TASKS, train_and_register
 
     trained = []
     for task in TASKS:
         with Session(engine) as session:
             if active_model(session, name=task) is not None:
                 continue
-        result = train_model(task, out_dir=out_dir, spacy_model=spacy_model, on_step=on_step)
-        with session_scope(engine) as session:
-            register_model(
-                session,
-                name=task,
-                version=result.card["version"],
-                path=str(result.folder),
-                card=result.card,
-                activate=True,
-            )
+        result = train_and_register(
+            task, engine=engine, out_dir=out_dir, spacy_model=spacy_model, on_step=on_step
+        )
         trained.append(result.card["version"])
     return trained

@@ -243,3 +243,27 @@ def train_model(
     step(f"saving {folder}")
     card = save_model(model, card, folder)
     return TrainResult(folder, card, report)
+
+
+def train_and_register(
+    task: str, *, engine: Engine, out_dir: Path, activate: bool = True, **options: Any
+) -> TrainResult:
+    """Train (``options`` as for :func:`train_model`), then record the model in the store.
+
+    What `policywatch train`, the train flow and the default-model bootstrap
+    all do; ``activate`` makes it the model tagging uses from now on.
+    """
+    from policywatch.store.db import session_scope
+    from policywatch.store.writes import register_model
+
+    result = train_model(task, out_dir=out_dir, engine=engine, **options)
+    with session_scope(engine) as session:
+        register_model(
+            session,
+            name=task,
+            version=result.card["version"],
+            path=str(result.folder.resolve()),
+            card=result.card,
+            activate=activate,
+        )
+    return result

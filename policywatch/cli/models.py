@@ -51,33 +51,24 @@ def train(
     """
     from models.dataset import DEFAULT_SEED
     from models.evaluation import render
-    from models.training import train_model
-    from policywatch.store.writes import register_model
+    from models.training import train_and_register
 
     settings = get_settings()
     engine = connect(settings, upgrade=True)
     with progress_bar() as progress:
         task_id = progress.add_task(f"training {task}", total=None)
-        result = train_model(
+        result = train_and_register(
             task,
             out_dir=out or settings.data_dir / "models",
             seed=DEFAULT_SEED if seed is None else seed,
             engine=engine,
+            activate=activate,
             taxon_mapping=taxon_mapping,
             weak=weak,
             spacy_model=settings.spacy_model,
             on_step=lambda message: progress.update(task_id, description=message),
         )
         progress.update(task_id, description=f"trained {task}", total=1, completed=1)
-    with session_scope(engine) as session:
-        register_model(
-            session,
-            name=task,
-            version=result.card["version"],
-            path=str(result.folder.resolve()),
-            card=result.card,
-            activate=activate,
-        )
     typer.echo(render(result.report, note=f"model {result.card['version']}"))
     provenance = ", ".join(
         f"{origin} {info['examples']}"
